@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of the project: types, the kernel's portable runtime on the host, then the Node
+# suites (unit, integration with real QEMU/Redis/gdb, end to end). Run through `npm test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== typecheck"
+npx tsc -p . --noEmit
+
+echo "== kernel runtime (cargo test on the host)"
+(cd kernel && CARGO_TARGET_DIR=target/host cargo test --quiet -p uniwasm-runtime)
+
+echo "== build kernel and demo app"
+node dist/cli.js build
+
+echo "== node tests"
+node --test --test-concurrency=1 out/test/

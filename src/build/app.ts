@@ -1,0 +1,58 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+/** The contract of an app folder: `uniwasm.json`, with paths relative to the folder. */
+export interface AppManifest {
+  name: string;
+  /** The build command, as an argument array. */
+  build: string[];
+  /** The module the build produces. */
+  wasm: string;
+}
+
+export function readAppManifest(appDir: string): AppManifest {
+  const file = join(appDir, 'uniwasm.json');
+  if (!existsSync(file)) throw new Error(`${appDir} has no uniwasm.json: pass a .wasm file or an app folder`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const m = raw as Partial<AppManifest>;
+  if (typeof m !== 'object' || m === null) throw new Error(`${file}: expected a JSON object`);
+  if (typeof m.name !== 'string' || !m.name) throw new Error(`${file}: "name" must be a non-empty string`);
+  if (!Array.isArray(m.build) || m.build.length === 0 || !m.build.every((a) => typeof a === 'string')) {
+    throw new Error(`${file}: "build" must be a non-empty array of strings (the command and its arguments)`);
+  }
+  if (typeof m.wasm !== 'string' || !m.wasm) throw new Error(`${file}: "wasm" must be the path of the built module`);
+  return { name: m.name, build: m.build, wasm: m.wasm };
+}
+
+export interface BuildOutput {
+  /** Receives the build's output, line by line or in chunks. */
+  onOutput?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Builds an app folder (or takes a .wasm as it is) and returns the absolute path of its module. */
+export async function buildApp(app: string, out: BuildOutput = {}): Promise<string> {
+  const path = resolve(app);
+  if (!existsSync(path)) throw new Error(`app not found: ${path}`);
+  if (statSync(path).isFile()) return path;
+  const manifest = readAppManifest(path);
+  const [command, ...args] = manifest.build;
+  const child = execa(command!, args, { cwd: path, all: true, reject: false, cancelSignal: out.signal });
+  child.all?.on('data', (chunk: Buffer) => out.onOutput?.(chunk.toString()));
+  const result = await child;
+  if (result.isCanceled) throw new Error('app build cancelled');
+  if (result.failed) throw new Error(`app build failed (${manifest.build.join(' ')}): ${lastLines(result.all ?? '')}`);
+  const wasm = isAbsolute(manifest.wasm) ? manifest.wasm : join(path, manifest.wasm);
+  if (!existsSync(wasm)) throw new Error(`app build succeeded but ${wasm} is missing (see "wasm" in uniwasm.json)`);
+  return wasm;
+}
+
+export function lastLines(text: string, count = 20): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}

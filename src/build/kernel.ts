@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { execa } from 'execa';
+import { forEachLine } from '../util/lines';
+import { productRoot } from '../util/paths';
+import { lastLines, type BuildOutput } from './app';
+
+/** A compiler diagnostic with an absolute file path and 1-based positions. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+export interface KernelBuildOutput extends BuildOutput {
+  onDiagnostic?: (d: Diagnostic) => void;
+}
+
+interface CargoMessage {
+  reason: string;
+  executable?: string | null;
+  target?: { kind: string[]; name: string };
+  message?: {
+    level: string;
+    message: string;
+    rendered?: string;
+    spans: { file_name: string; line_start: number; column_start: number; line_end: number; column_end: number; is_primary: boolean }[];
+  };
+}
+
+/** The crate folder of the kernel; its .cargo/config.toml sets the freestanding target and flags. */
+export function kernelCrateDir(): string {
+  return join(productRoot(), 'kernel', 'platform');
+}
+
+/** Builds the unikernel with cargo and returns the path of its ELF image. */
+export async function buildKernel(out: KernelBuildOutput = {}): Promise<string> {
+  const cwd = kernelCrateDir();
+  const child = execa('cargo', ['build', '--release', '--message-format=json'], {
+    cwd,
+    reject: false,
+    cancelSignal: out.signal,
+    stderr: 'pipe',
+  });
+  let executable: string | undefined;
+  const stderr: string[] = [];
+  forEachLine(child.stdout!, (line) => {
+    let msg: CargoMessage;
+    try {
+      msg = JSON.parse(line) as CargoMessage;
+    } catch {
+      out.onOutput?.(line + '\n');
+      return;
+    }
+    if (msg.reason === 'compiler-artifact' && msg.executable && msg.target?.kind.includes('bin')) executable = msg.executable;
+    if (msg.reason === 'compiler-message' && msg.message) {
+      if (msg.message.rendered) out.onOutput?.(msg.message.rendered);
+      const span = msg.message.spans.find((s) => s.is_primary);
+      if (span && out.onDiagnostic) {
+        out.onDiagnostic({
+          file: isAbsolute(span.file_name) ? span.file_name : join(cwd, span.file_name),
+          line: span.line_start,
+          column: span.column_start,
+          endLine: span.line_end,
+          endColumn: span.column_end,
+          severity: msg.message.level === 'error' ? 'error' : msg.message.level === 'warning' ? 'warning' : 'info',
+          message: msg.message.message,
+        });
+      }
+    }
+  });
+  forEachLine(child.stderr!, (line) => {
+    stderr.push(line);
+    out.onOutput?.(line + '\n');
+  });
+  const result = await child;
+  if (result.isCanceled) throw new Error('kernel build cancelled');
+  if (result.failed) throw new Error(`kernel build failed: ${lastLines(stderr.join('\n'))}`);
+  if (!executable || !existsSync(executable)) throw new Error('kernel build succeeded but cargo reported no kernel image');
+  return executable;
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// The `uniwasm` command: the same core the extension uses, for terminals and CI.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { buildApp } from './build/app';
+import { buildKernel } from './build/kernel';
+import { RunSession } from './run/session';
+import { productRoot } from './util/paths';
+import type { AccelChoice } from './run/accel';
+
+const USAGE = `usage:
+  uniwasm build [--app FILE.wasm|DIR] [--json]
+  uniwasm run [--app FILE.wasm|DIR] [--port N] [--redis URL] [--accel tcg|kvm|auto]
+              [--memory MiB] [--machine microvm|q35] [--gdb PORT] [--kernel-arg KEY=VALUE]...
+
+  --app      an app folder with uniwasm.json, or a built .wasm (default: the demo app)
+  --port     host port on 127.0.0.1 forwarded to the guest's HTTP port (default 3000)
+  --redis    redis://[user:password@]host[:port]; default: an embedded redis-server
+  --accel    tcg (default), kvm, or auto (KVM only after a probe boot succeeds)
+  --memory   guest RAM in MiB (default 128)
+  --gdb      QEMU's gdbstub on 127.0.0.1:PORT
+  --kernel-arg  extra kernel command-line argument (see kernel/README.md), repeatable`;
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, fallback: T, allowed: readonly T[]): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+const defaultApp = () => resolve(productRoot(), 'examples', 'http-server-demo');
+
+async function build(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { app: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const echo = values.json ? undefined : (text: string) => process.stderr.write(text);
+  const [kernel, app] = await Promise.all([
+    buildKernel({ onOutput: echo }),
+    buildApp(values.app ?? defaultApp(), { onOutput: echo }),
+  ]);
+  if (values.json) console.log(JSON.stringify({ kernel, app }));
+  else console.log(`kernel ${kernel}\napp ${app}`);
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      app: { type: 'string' },
+      port: { type: 'string' },
+      redis: { type: 'string' },
+      accel: { type: 'string' },
+      memory: { type: 'string' },
+      machine: { type: 'string' },
+      gdb: { type: 'string' },
+      'kernel-arg': { type: 'string', multiple: true },
+    },
+  });
+  const controller = new AbortController();
+  let session: RunSession | undefined;
+  const onSignal = () => {
+    controller.abort();
+    void session?.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  session = await RunSession.start({
+    app: values.app ?? defaultApp(),
+    port: integer('port', values.port, 3000, 1, 65535),
+    redisUrl: values.redis,
+    accel: oneOf<AccelChoice>('accel', values.accel, 'tcg', ['tcg', 'kvm', 'auto']),
+    memoryMiB: integer('memory', values.memory, 128, 16, 65536),
+    machine: oneOf('machine', values.machine, 'microvm', ['microvm', 'q35'] as const),
+    qemuBinary: 'qemu-system-x86_64',
+    gdbPort: values.gdb === undefined ? undefined : integer('gdb', values.gdb, 0, 1, 65535),
+    extraKernelArgs: values['kernel-arg'] ?? [],
+    readyTimeoutMs: 60_000,
+    onConsole: (line) => console.log(line),
+    onLog: (message) => console.error(`uniwasm: ${message}`),
+    signal: controller.signal,
+  });
+  if (controller.signal.aborted) {
+    await session.stop();
+    return;
+  }
+  console.log(`ready ${session.url}`);
+  const why = await session.ended;
+  if (!controller.signal.aborted) throw new Error(`the guest stopped: ${why}`);
+  await session.stop();
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'build': return build(rest);
+    case 'run': return run(rest);
+    case undefined: case '-h': case '--help': case 'help':
+      console.log(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main().catch((err: unknown) => {
+  const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(`uniwasm: ${(err as Error).message}`);
+  if (usage) console.error(USAGE);
+  process.exitCode = usage ? 2 : 1;
+});

@@ -1,0 +1,52 @@
+/** Everything that decides how QEMU boots the unikernel. */
+export interface QemuConfig {
+  qemuBinary: string;
+  kernel: string;
+  app: string;
+  machine: 'microvm' | 'q35';
+  accel: 'tcg' | 'kvm';
+  memoryMiB: number;
+  /** Host loopback port forwarded to the guest's HTTP port. */
+  hostPort: number;
+  guestPort: number;
+  /** Kernel command line (see kernel/README.md). */
+  cmdline: string;
+  /** QEMU's gdbstub on 127.0.0.1:gdbPort. */
+  gdbPort?: number;
+  /** Wait for a debugger before the first instruction. */
+  halted?: boolean;
+}
+
+/** The guest's address under QEMU user networking, and the host's loopback as the guest sees it. */
+export const GUEST_IP = '10.0.2.15';
+export const HOST_FROM_GUEST = '10.0.2.2';
+
+/** QEMU's argument array (never a shell string). */
+export function qemuArgs(c: QemuConfig): string[] {
+  const netDevice = c.machine === 'microvm' ? 'virtio-net-device' : 'virtio-net-pci';
+  const args = [
+    '-M', c.machine,
+    '-accel', c.accel,
+    '-m', String(c.memoryMiB),
+    '-nodefaults', '-no-user-config', '-nographic',
+    '-serial', 'stdio',
+    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.hostPort}-:${c.guestPort}`,
+    '-device', `${netDevice},netdev=n0`,
+    '-kernel', c.kernel,
+    '-initrd', c.app,
+    '-append', c.cmdline,
+  ];
+  if (c.gdbPort !== undefined) args.push('-gdb', `tcp:127.0.0.1:${c.gdbPort}`);
+  if (c.halted) args.push('-S');
+  return args;
+}
+
+/**
+ * QEMU's exit status when the guest wrote `value` to isa-debug-exit is (value << 1) | 1.
+ * Returns the guest's value, or undefined when QEMU ended for another reason.
+ */
+export function guestExitValue(qemuExitCode: number | undefined): number | undefined {
+  if (qemuExitCode === undefined || (qemuExitCode & 1) === 0) return undefined;
+  return qemuExitCode >> 1;
+}

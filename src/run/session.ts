@@ -1,0 +1,150 @@
+import { request } from 'node:http';
+import { execa, type ResultPromise } from 'execa';
+import { buildApp } from '../build/app';
+import { buildKernel } from '../build/kernel';
+import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
+import { redisKernelArgs, redisTarget } from '../redis/target';
+import { forEachLine } from '../util/lines';
+import { assertPortFree } from '../util/ports';
+import { chooseAccel, type AccelChoice } from './accel';
+
+export interface RunOptions {
+  /** An app folder (with uniwasm.json) or a .wasm file. */
+  app: string;
+  /** Host port forwarded to the guest's HTTP port. */
+  port: number;
+  /** redis://… of an existing server; undefined starts an embedded one. */
+  redisUrl?: string;
+  accel: AccelChoice;
+  memoryMiB: number;
+  machine: QemuConfig['machine'];
+  qemuBinary: string;
+  /** QEMU's gdbstub on 127.0.0.1:gdbPort (the guest runs; attach any time). */
+  gdbPort?: number;
+  extraKernelArgs: string[];
+  /** Give up when the guest has not answered HTTP after this long. */
+  readyTimeoutMs: number;
+  onConsole?: (line: string) => void;
+  onLog?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The guest's HTTP port inside the VM (the app serves on it). */
+const GUEST_PORT = 3000;
+
+/** A booted guest and the processes that serve it; stop() ends them all. */
+export class RunSession {
+  private stopping = false;
+  /** Settles when QEMU ends, with a description of why. */
+  readonly ended: Promise<string>;
+
+  private constructor(
+    readonly url: string,
+    private readonly qemu: ResultPromise,
+    private readonly redis: EmbeddedRedis | undefined,
+    private readonly console: string[],
+  ) {
+    this.ended = qemu.then((r) => describeExit(r.exitCode, r.signal, this.console));
+  }
+
+  get qemuPid(): number | undefined {
+    return this.qemu.pid;
+  }
+
+  get redisPid(): number | undefined {
+    return this.redis?.pid;
+  }
+
+  static async start(o: RunOptions): Promise<RunSession> {
+    const log = o.onLog ?? (() => {});
+    await assertPortFree(o.port, 'host port');
+    const [kernel, app] = await Promise.all([
+      buildKernel({ signal: o.signal }),
+      buildApp(o.app, { signal: o.signal }),
+    ]);
+    const accel = await chooseAccel(o.accel, { qemuBinary: o.qemuBinary, kernel, log });
+    let redis: EmbeddedRedis | undefined;
+    let redisArgs: string[];
+    if (o.redisUrl) {
+      redisArgs = redisKernelArgs(await redisTarget(o.redisUrl));
+    } else {
+      redis = await startEmbeddedRedis();
+      log(`embedded redis-server on 127.0.0.1:${redis.port}`);
+      redisArgs = redisKernelArgs(await redisTarget(`redis://127.0.0.1:${redis.port}`));
+    }
+    const cmdline = ['ip=10.0.2.15/24', 'gw=10.0.2.2', `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
+    const args = qemuArgs({
+      qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
+      hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort,
+    });
+    log(`${o.qemuBinary} ${args.join(' ')}`);
+    const qemu = execa(o.qemuBinary, args, { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
+    const console: string[] = [];
+    const onLine = (line: string) => {
+      console.push(line);
+      if (console.length > 200) console.shift();
+      o.onConsole?.(line);
+    };
+    forEachLine(qemu.stdout!, onLine);
+    forEachLine(qemu.stderr!, onLine);
+    const session = new RunSession(`http://127.0.0.1:${o.port}`, qemu, redis, console);
+    try {
+      await session.waitForHttp(o.readyTimeoutMs, o.signal);
+    } catch (err) {
+      await session.stop();
+      throw err;
+    }
+    return session;
+  }
+
+  /** Polls the forwarded port until the guest answers any HTTP response. */
+  private async waitForHttp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited: string | undefined;
+    void this.ended.then((why) => (exited = why));
+    while (!(await httpAnswers(this.url))) {
+      if (exited !== undefined) throw new Error(`the guest failed to boot: ${exited}`);
+      if (signal?.aborted) throw new Error('cancelled while booting');
+      if (Date.now() > deadline) {
+        throw new Error(`the guest did not answer HTTP within ${timeoutMs} ms; its console ended with:\n${this.console.slice(-10).join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Stops QEMU and the embedded Redis; waits until both are gone. */
+  async stop(): Promise<void> {
+    if (this.stopping) return void (await this.ended);
+    this.stopping = true;
+    if (this.qemu.exitCode === null) {
+      this.qemu.kill('SIGTERM');
+      const killer = setTimeout(() => this.qemu.kill('SIGKILL'), 3000);
+      await this.qemu;
+      clearTimeout(killer);
+    }
+    await this.redis?.stop();
+  }
+}
+
+/** True when something at `url` answered with an HTTP status line. */
+export function httpAnswers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', timeout: 1000, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** Why QEMU ended, in the guest's own words when it said something. */
+function describeExit(code: number | undefined, signal: string | undefined, console: string[]): string {
+  const errors = console.filter((l) => /\b(ERROR|panic)/.test(l));
+  const said = errors.length ? errors.join('\n') : console.slice(-5).join('\n');
+  const value = guestExitValue(code);
+  const how = signal ? `QEMU killed by ${signal}` : value !== undefined ? `guest exit status ${value}` : `QEMU exit status ${code}`;
+  return said ? `${how}\n${said}` : how;
+}

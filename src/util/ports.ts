@@ -1,0 +1,31 @@
+import { createServer } from 'node:net';
+
+/** Listens on 127.0.0.1:`port` for a moment: resolves with the port bound (a free one for 0). */
+function probe(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/** A loopback TCP port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return probe(0);
+}
+
+/** Throws a clear error when 127.0.0.1:`port` is already taken. */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  try {
+    await probe(port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`${what}: port ${port} on 127.0.0.1 is already in use`);
+    if (code === 'EACCES') throw new Error(`${what}: not allowed to listen on port ${port}`);
+    throw err;
+  }
+}
