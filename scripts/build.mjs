@@ -1,5 +1,5 @@
 // Bundles the extension, the CLI, the debug adapter and every test file with esbuild.
-// Product bundles go to dist/, test bundles to out/test/ (run by node --test).
+// Product bundles go to dist/, test bundles to out/test/ (run by node --test), benchmarks to out/bench/.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,18 +14,19 @@ const common = {
   logLevel: 'warning',
 };
 
-function testFiles(dir) {
+function tsFiles(dir, suffix) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return testFiles(path);
-    return name.endsWith('.test.ts') ? [path] : [];
+    if (statSync(path).isDirectory()) return tsFiles(path, suffix);
+    return name.endsWith(suffix) ? [path] : [];
   });
 }
 
 const products = ['src/extension.ts', 'src/cli.ts', 'src/debugAdapter.ts'].filter(existsSync);
-rmSync('out/test', { recursive: true, force: true });
+rmSync('out', { recursive: true, force: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: products, outdir: 'dist' }),
-  esbuild.build({ ...common, entryPoints: testFiles('test'), outdir: 'out/test', outbase: 'test' }),
+  esbuild.build({ ...common, entryPoints: tsFiles('test', '.test.ts'), outdir: 'out/test', outbase: 'test' }),
+  esbuild.build({ ...common, entryPoints: tsFiles('bench', '.bench.ts'), outdir: 'out/bench', outbase: 'bench' }),
 ]);

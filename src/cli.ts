@@ -2,8 +2,7 @@
 // The `uniwasm` command: the same core the extension uses, for terminals and CI.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { buildApp } from './build/app';
-import { buildKernel } from './build/kernel';
+import { buildAll } from './build/all';
 import { RunSession } from './run/session';
 import { productRoot } from './util/paths';
 import type { AccelChoice } from './run/accel';
@@ -41,10 +40,7 @@ const defaultApp = () => resolve(productRoot(), 'examples', 'http-server-demo');
 async function build(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { app: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   const echo = values.json ? undefined : (text: string) => process.stderr.write(text);
-  const [kernel, app] = await Promise.all([
-    buildKernel({ onOutput: echo }),
-    buildApp(values.app ?? defaultApp(), { onOutput: echo }),
-  ]);
+  const { kernel, app } = await buildAll(values.app ?? defaultApp(), { onOutput: echo });
   if (values.json) console.log(JSON.stringify({ kernel, app }));
   else console.log(`kernel ${kernel}\napp ${app}`);
 }

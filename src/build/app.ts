@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { parseClangDiagnostics } from './diagnostics';
+import type { Diagnostic } from './kernel';
 
 /** The contract of an app folder: `uniwasm.json`, with paths relative to the folder. */
 export interface AppManifest {
@@ -33,6 +35,8 @@ export function readAppManifest(appDir: string): AppManifest {
 export interface BuildOutput {
   /** Receives the build's output, line by line or in chunks. */
   onOutput?: (text: string) => void;
+  /** Receives each compiler diagnostic with an absolute path. */
+  onDiagnostic?: (d: Diagnostic) => void;
   signal?: AbortSignal;
 }
 
@@ -46,6 +50,7 @@ export async function buildApp(app: string, out: BuildOutput = {}): Promise<stri
   const child = execa(command!, args, { cwd: path, all: true, reject: false, cancelSignal: out.signal });
   child.all?.on('data', (chunk: Buffer) => out.onOutput?.(chunk.toString()));
   const result = await child;
+  if (out.onDiagnostic) parseClangDiagnostics(result.all ?? '', path).forEach(out.onDiagnostic);
   if (result.isCanceled) throw new Error('app build cancelled');
   if (result.failed) throw new Error(`app build failed (${manifest.build.join(' ')}): ${lastLines(result.all ?? '')}`);
   const wasm = isAbsolute(manifest.wasm) ? manifest.wasm : join(path, manifest.wasm);

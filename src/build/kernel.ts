@@ -16,10 +16,6 @@ export interface Diagnostic {
   message: string;
 }
 
-export interface KernelBuildOutput extends BuildOutput {
-  onDiagnostic?: (d: Diagnostic) => void;
-}
-
 interface CargoMessage {
   reason: string;
   executable?: string | null;
@@ -38,7 +34,7 @@ export function kernelCrateDir(): string {
 }
 
 /** Builds the unikernel with cargo and returns the path of its ELF image. */
-export async function buildKernel(out: KernelBuildOutput = {}): Promise<string> {
+export async function buildKernel(out: BuildOutput = {}): Promise<string> {
   const cwd = kernelCrateDir();
   const child = execa('cargo', ['build', '--release', '--message-format=json'], {
     cwd,
@@ -82,4 +78,17 @@ export async function buildKernel(out: KernelBuildOutput = {}): Promise<string> 
   if (result.failed) throw new Error(`kernel build failed: ${lastLines(stderr.join('\n'))}`);
   if (!executable || !existsSync(executable)) throw new Error('kernel build succeeded but cargo reported no kernel image');
   return executable;
+}
+
+/** The kernel image shipped inside the packaged extension (no Rust toolchain needed). */
+export function prebuiltKernel(): string {
+  return join(productRoot(), 'dist', 'kernel', 'uniwasm-kernel');
+}
+
+/** Builds the kernel from source when its sources are here; otherwise takes the prebuilt image. */
+export async function kernelImage(out: BuildOutput = {}): Promise<string> {
+  if (existsSync(join(kernelCrateDir(), 'Cargo.toml'))) return buildKernel(out);
+  const image = prebuiltKernel();
+  if (!existsSync(image)) throw new Error(`no kernel sources and no prebuilt kernel at ${image}`);
+  return image;
 }

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { execa, type ResultPromise } from 'execa';
-import { buildApp } from '../build/app';
-import { buildKernel } from '../build/kernel';
+import { buildAll } from '../build/all';
+import type { Diagnostic } from '../build/kernel';
 import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
 import { redisKernelArgs, redisTarget } from '../redis/target';
@@ -27,6 +27,10 @@ export interface RunOptions {
   readyTimeoutMs: number;
   onConsole?: (line: string) => void;
   onLog?: (message: string) => void;
+  /** Build output and diagnostics, as `uniwasm build` gives them. */
+  onBuildOutput?: (text: string) => void;
+  onDiagnostic?: (d: Diagnostic) => void;
+  onPhase?: (phase: 'building' | 'booting') => void;
   signal?: AbortSignal;
 }
 
@@ -44,8 +48,18 @@ export class RunSession {
     private readonly qemu: ResultPromise,
     private readonly redis: EmbeddedRedis | undefined,
     private readonly console: string[],
+    qemuBinary: string,
   ) {
-    this.ended = qemu.then((r) => describeExit(r.exitCode, r.signal, this.console));
+    this.ended = qemu.then((r) =>
+      (r as { code?: string }).code === 'ENOENT'
+        ? `${qemuBinary} not found: install qemu-system-x86 (npm run setup does it)`
+        : describeExit(r.exitCode, r.signal, this.console),
+    );
+  }
+
+  /** True once stop() was called: QEMU's end was asked for, not a failure. */
+  get stopRequested(): boolean {
+    return this.stopping;
   }
 
   get qemuPid(): number | undefined {
@@ -59,10 +73,10 @@ export class RunSession {
   static async start(o: RunOptions): Promise<RunSession> {
     const log = o.onLog ?? (() => {});
     await assertPortFree(o.port, 'host port');
-    const [kernel, app] = await Promise.all([
-      buildKernel({ signal: o.signal }),
-      buildApp(o.app, { signal: o.signal }),
-    ]);
+    o.onPhase?.('building');
+    const build = { signal: o.signal, onOutput: o.onBuildOutput, onDiagnostic: o.onDiagnostic };
+    const { kernel, app } = await buildAll(o.app, build);
+    o.onPhase?.('booting');
     const accel = await chooseAccel(o.accel, { qemuBinary: o.qemuBinary, kernel, log });
     let redis: EmbeddedRedis | undefined;
     let redisArgs: string[];
@@ -88,7 +102,7 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const session = new RunSession(`http://127.0.0.1:${o.port}`, qemu, redis, console);
+    const session = new RunSession(`http://127.0.0.1:${o.port}`, qemu, redis, console, o.qemuBinary);
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
     } catch (err) {

@@ -1,0 +1,30 @@
+import { execa } from 'execa';
+
+export interface ToolCheck {
+  tool: string;
+  purpose: string;
+  ok: boolean;
+  /** The version line, or why the tool is unusable. */
+  detail: string;
+}
+
+const TOOLS: { tool: string; args: string[]; purpose: string }[] = [
+  { tool: 'qemu-system-x86_64', args: ['--version'], purpose: 'boots the unikernel' },
+  { tool: 'redis-server', args: ['--version'], purpose: 'the embedded Redis' },
+  { tool: 'clang', args: ['--version'], purpose: 'builds C apps to wasm32' },
+  { tool: 'wasm-ld', args: ['--version'], purpose: 'links wasm32 apps' },
+  { tool: 'cargo', args: ['--version'], purpose: 'builds the kernel from source' },
+];
+
+/** Runs each tool Uniwasm needs with --version. */
+export async function checkTools(qemuBinary = 'qemu-system-x86_64'): Promise<ToolCheck[]> {
+  return Promise.all(
+    TOOLS.map(async ({ tool, args, purpose }) => {
+      const binary = tool === 'qemu-system-x86_64' ? qemuBinary : tool;
+      const r = await execa(binary, args, { reject: false, timeout: 10_000 });
+      const firstLine = (r.stdout || r.stderr || '').split('\n')[0] ?? '';
+      const ok = !r.failed;
+      return { tool: binary, purpose, ok, detail: ok ? firstLine : (r as { code?: string }).code === 'ENOENT' ? 'not found' : firstLine || (r.shortMessage ?? 'failed') };
+    }),
+  );
+}

@@ -1,0 +1,13 @@
+import { buildApp, type BuildOutput } from './app';
+import { kernelImage } from './kernel';
+
+/** Builds (or finds) the kernel and builds the app, side by side. */
+export async function buildAll(app: string, out: BuildOutput = {}): Promise<{ kernel: string; app: string }> {
+  const [kernel, wasm] = await Promise.all([kernelImage(out), buildApp(app, out)]);
+  return { kernel, app: wasm };
+}
+
+/** One diagnostic in the `file:line:col: severity: message` form problem matchers read. */
+export function diagnosticLine(d: { file: string; line: number; column: number; severity: string; message: string }): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message.split('\n')[0]}`;
+}

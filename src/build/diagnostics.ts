@@ -1,0 +1,26 @@
+import { isAbsolute, join } from 'node:path';
+import type { Diagnostic } from './kernel';
+
+const GCC_STYLE = /^(.+?):(\d+):(\d+): (fatal error|error|warning|note): (.*)$/;
+
+/** Diagnostics in clang's (and gcc's) `file:line:col: severity: message` form; paths made absolute against `cwd`. */
+export function parseClangDiagnostics(output: string, cwd: string): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const m = GCC_STYLE.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+    if (!m) continue;
+    const [, file, l, c, level, message] = m;
+    const lineNo = Number(l);
+    const col = Number(c);
+    found.push({
+      file: isAbsolute(file!) ? file! : join(cwd, file!),
+      line: lineNo,
+      column: col,
+      endLine: lineNo,
+      endColumn: col + 1,
+      severity: level === 'warning' ? 'warning' : level === 'note' ? 'info' : 'error',
+      message: message!,
+    });
+  }
+  return found;
+}

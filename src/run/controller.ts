@@ -1,0 +1,105 @@
+import * as vscode from 'vscode';
+import { locateApp } from '../app/locate';
+import type { Problems } from '../build/problems';
+import { readSettings } from '../config/read';
+import { runOptionsFrom } from './fromSettings';
+import { RunSession } from './session';
+import type { RunStatusBar } from './statusBar';
+import { LineTerminal } from './terminal';
+
+/** Run, Stop and Restart of the unikernel from VS Code: one session at a time, console in a terminal. */
+export class RunController implements vscode.Disposable {
+  private session: RunSession | undefined;
+  private starting: AbortController | undefined;
+  private terminal: vscode.Terminal | undefined;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly status: RunStatusBar,
+    private readonly problems: Problems,
+  ) {}
+
+  get url(): string | undefined {
+    return this.session?.url;
+  }
+
+  async run(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Uniwasm: running is disabled in an untrusted workspace.');
+      return;
+    }
+    if (this.session || this.starting) {
+      void vscode.window.showInformationMessage(`Uniwasm: already ${this.session ? `serving ${this.session.url}` : 'starting'}`);
+      return;
+    }
+    const settings = readSettings(this.log);
+    const controller = new AbortController();
+    this.starting = controller;
+    const console = new LineTerminal(() => void this.stop());
+    this.terminal?.dispose();
+    this.terminal = vscode.window.createTerminal({ name: 'Uniwasm guest', pty: console });
+    this.terminal.show(true);
+    this.problems.begin();
+    try {
+      const session = await RunSession.start({
+        ...runOptionsFrom(settings, await locateApp(settings.app)),
+        signal: controller.signal,
+        onPhase: (phase) => this.status.show({ kind: phase }),
+        onBuildOutput: (text) => this.log.info(text.trimEnd()),
+        onDiagnostic: (d) => this.problems.add(d),
+        onLog: (message) => {
+          this.log.info(message);
+          console.writeLine(`\x1b[2muniwasm: ${message}\x1b[0m`);
+        },
+        onConsole: (line) => console.writeLine(line),
+      });
+      this.session = session;
+      this.status.show({ kind: 'serving', url: session.url });
+      this.log.info(`serving ${session.url}`);
+      console.writeLine(`ready ${session.url}`);
+      void session.ended.then((why) => {
+        if (this.session !== session) return;
+        this.session = undefined;
+        if (session.stopRequested) {
+          this.status.show({ kind: 'stopped' });
+        } else {
+          this.status.show({ kind: 'failed', reason: why });
+          this.log.error(`the guest stopped: ${why}`);
+          void vscode.window.showErrorMessage(`Uniwasm: the guest stopped: ${why.split('\n').slice(0, 2).join(' — ')}`);
+        }
+      });
+    } catch (err) {
+      const reason = (err as Error).message;
+      this.log.error(`run: ${reason}`);
+      if (controller.signal.aborted) {
+        this.status.show({ kind: 'stopped' });
+      } else {
+        this.status.show({ kind: 'failed', reason });
+        void vscode.window.showErrorMessage(`Uniwasm: ${reason.split('\n').slice(0, 3).join(' — ')}`, 'Show Log').then((pick) => pick && this.log.show());
+      }
+    } finally {
+      this.problems.publish();
+      this.starting = undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.starting?.abort();
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    await session.stop();
+    this.status.show({ kind: 'stopped' });
+    this.log.info('stopped');
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.run();
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.terminal?.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+
+export type RunState =
+  | { kind: 'stopped' }
+  | { kind: 'building' }
+  | { kind: 'booting' }
+  | { kind: 'serving'; url: string }
+  | { kind: 'failed'; reason: string };
+
+/** The status bar item of the run: building / booting / serving at a clickable URL / stopped / failed. */
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('uniwasm.run', vscode.StatusBarAlignment.Left, 50);
+
+  constructor() {
+    this.item.name = 'Uniwasm';
+    this.show({ kind: 'stopped' });
+    this.item.show();
+  }
+
+  show(state: RunState): void {
+    const item = this.item;
+    item.backgroundColor = undefined;
+    void vscode.commands.executeCommand('setContext', 'uniwasm.serving', state.kind === 'serving');
+    switch (state.kind) {
+      case 'stopped':
+        item.text = '$(debug-stop) Uniwasm: stopped';
+        item.tooltip = 'Run the unikernel';
+        item.command = 'uniwasm.run';
+        break;
+      case 'building':
+        item.text = '$(loading~spin) Uniwasm: building';
+        item.tooltip = 'Building the kernel and the app';
+        item.command = 'uniwasm.showLog';
+        break;
+      case 'booting':
+        item.text = '$(loading~spin) Uniwasm: booting';
+        item.tooltip = 'Booting the unikernel in QEMU';
+        item.command = 'uniwasm.showLog';
+        break;
+      case 'serving':
+        item.text = `$(globe) Uniwasm: serving ${state.url}`;
+        item.tooltip = `Open ${state.url}/hello`;
+        item.command = 'uniwasm.openHello';
+        break;
+      case 'failed':
+        item.text = '$(error) Uniwasm: failed';
+        item.tooltip = state.reason;
+        item.command = 'uniwasm.showLog';
+        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import { locateApp } from '../app/locate';
+import { buildAll, diagnosticLine } from '../build/all';
+import { readSettings } from '../config/read';
+import { runOptionsFrom } from '../run/fromSettings';
+import { RunSession } from '../run/session';
+import { LineTerminal } from '../run/terminal';
+
+/** tasks.json: `{ "type": "uniwasm", "command": "build" | "run" }`. */
+interface UniwasmTaskDefinition extends vscode.TaskDefinition {
+  command: 'build' | 'run';
+}
+
+const MATCHERS = { build: ['$uniwasm'], run: ['$uniwasm-run'] };
+
+/** Provides `uniwasm: build` and `uniwasm: run` tasks; run is a background task that ends its "ready" phase on `ready URL`. */
+export class UniwasmTaskProvider implements vscode.TaskProvider {
+  static readonly type = 'uniwasm';
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  provideTasks(): vscode.Task[] {
+    if (!vscode.workspace.isTrusted) return [];
+    return (['build', 'run'] as const).map((command) => this.task({ type: UniwasmTaskProvider.type, command }));
+  }
+
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const command = (task.definition as Partial<UniwasmTaskDefinition>).command;
+    if (command !== 'build' && command !== 'run') return undefined;
+    return this.task(task.definition as UniwasmTaskDefinition, task.scope);
+  }
+
+  private task(definition: UniwasmTaskDefinition, scope: vscode.TaskScope | vscode.WorkspaceFolder = vscode.TaskScope.Workspace): vscode.Task {
+    const execution = new vscode.CustomExecution(async () => (definition.command === 'build' ? this.buildTerminal() : this.runTerminal()));
+    const task = new vscode.Task(definition, scope, definition.command, UniwasmTaskProvider.type, execution, MATCHERS[definition.command]);
+    if (definition.command === 'build') task.group = vscode.TaskGroup.Build;
+    else task.isBackground = true;
+    return task;
+  }
+
+  private buildTerminal(): LineTerminal {
+    const terminal = new LineTerminal(() => controller.abort());
+    const controller = new AbortController();
+    void (async () => {
+      const problems: string[] = [];
+      try {
+        const built = await buildAll(await locateApp(readSettings(this.log).app), {
+          signal: controller.signal,
+          onOutput: (text) => terminal.write(text),
+          onDiagnostic: (d) => problems.push(diagnosticLine(d)),
+        });
+        terminal.writeLine(`kernel ${built.kernel}\napp ${built.app}`);
+        terminal.exit(0);
+      } catch (err) {
+        problems.forEach((line) => terminal.writeLine(line));
+        terminal.writeLine(`uniwasm: ${(err as Error).message}`);
+        terminal.exit(1);
+      }
+    })();
+    return terminal;
+  }
+
+  private runTerminal(): LineTerminal {
+    let session: RunSession | undefined;
+    const controller = new AbortController();
+    const terminal = new LineTerminal(() => {
+      controller.abort();
+      void session?.stop();
+    });
+    const s = readSettings(this.log);
+    void (async () => {
+      terminal.writeLine('uniwasm: building');
+      const problems: string[] = [];
+      try {
+        session = await RunSession.start({
+          ...runOptionsFrom(s, await locateApp(s.app)),
+          signal: controller.signal,
+          onBuildOutput: (text) => terminal.write(text),
+          onDiagnostic: (d) => problems.push(diagnosticLine(d)),
+          onLog: (message) => terminal.writeLine(`uniwasm: ${message}`),
+          onConsole: (line) => terminal.writeLine(line),
+        });
+        terminal.writeLine(`ready ${session.url}`);
+        const why = await session.ended;
+        terminal.writeLine(`uniwasm: the guest stopped: ${why}`);
+        terminal.exit(session.stopRequested ? 0 : 1);
+      } catch (err) {
+        problems.forEach((line) => terminal.writeLine(line));
+        terminal.writeLine(`uniwasm: ${(err as Error).message}`);
+        terminal.exit(1);
+      }
+    })();
+    return terminal;
+  }
+}
