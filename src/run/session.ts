@@ -22,6 +22,11 @@ export interface RunOptions {
   qemuBinary: string;
   /** QEMU's gdbstub on 127.0.0.1:gdbPort (the guest runs; attach any time). */
   gdbPort?: number;
+  /**
+   * Start QEMU halted before the first instruction (needs gdbPort): start() then returns at once,
+   * and the debugger resumes the guest and calls waitForHttp() itself.
+   */
+  halted?: boolean;
   extraKernelArgs: string[];
   /** Give up when the guest has not answered HTTP after this long. */
   readyTimeoutMs: number;
@@ -90,7 +95,7 @@ export class RunSession {
     const cmdline = ['ip=10.0.2.15/24', 'gw=10.0.2.2', `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
-      hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort,
+      hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted,
     });
     log(`${o.qemuBinary} ${args.join(' ')}`);
     const qemu = execa(o.qemuBinary, args, { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
@@ -103,6 +108,7 @@ export class RunSession {
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
     const session = new RunSession(`http://127.0.0.1:${o.port}`, qemu, redis, console, o.qemuBinary);
+    if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
     } catch (err) {
@@ -113,7 +119,7 @@ export class RunSession {
   }
 
   /** Polls the forwarded port until the guest answers any HTTP response. */
-  private async waitForHttp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async waitForHttp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited: string | undefined;
     void this.ended.then((why) => (exited = why));
