@@ -50,6 +50,8 @@ export class RunSession {
 
   private constructor(
     readonly url: string,
+    /** The kernel ELF and the app module this session booted. */
+    readonly image: { kernel: string; app: string },
     private readonly qemu: ResultPromise,
     private readonly redis: EmbeddedRedis | undefined,
     private readonly console: string[],
@@ -107,7 +109,7 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const session = new RunSession(`http://127.0.0.1:${o.port}`, qemu, redis, console, o.qemuBinary);
+    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, qemu, redis, console, o.qemuBinary);
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
