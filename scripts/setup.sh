@@ -13,7 +13,7 @@ APT_PACKAGES=(
   gdb               # cross-checks the debug adapter in tests
   curl
 )
-WIT_BINDGEN_VERSION=0.36.0
+WIT_BINDGEN_VERSION=0.63.0
 TOOLS=.uniwasm/tools
 
 missing=()
@@ -38,7 +38,7 @@ fi
 
 if [ ! -x "$TOOLS/bin/wit-bindgen" ] || ! "$TOOLS/bin/wit-bindgen" --version 2>/dev/null | grep -q "$WIT_BINDGEN_VERSION"; then
   echo "setup: cargo install wit-bindgen-cli $WIT_BINDGEN_VERSION (a few minutes, once)"
-  cargo install --quiet --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION" --root "$TOOLS" -j 2
+  cargo install --quiet --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION" --no-default-features --features c --root "$TOOLS" -j 2
 fi
 
 (cd kernel && cargo fetch --quiet)

@@ -10,8 +10,9 @@ npx tsc -p . --noEmit
 echo "== kernel runtime (cargo test on the host)"
 (cd kernel && CARGO_TARGET_DIR=target/host cargo test --quiet -p uniwasm-runtime)
 
-echo "== build kernel and demo app"
+echo "== build kernel and example apps"
 node dist/cli.js build
+node dist/cli.js build --app examples/hello
 
 echo "== node tests"
-node --test --test-concurrency=1 out/test/
+node --test --test-concurrency=1 out/test/ examples/

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Builds build/hello.wasm (called by the Uniwasm CLI, see uniwasm.json).
+set -euo pipefail
+app_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+exec bash "$app_dir/../build-c-app.sh" hello "$app_dir"
