@@ -1,0 +1,523 @@
+//! HTTP/1.1 server side, sans-I/O: request parsing over partial reads (on
+//! httparse), a response writer, a router with route parameters, and
+//! [`Connection`], which ties them together for one TCP connection.
+//!
+//! Request bodies need `Content-Length`; a request with `Transfer-Encoding`
+//! (chunked or any other) is answered 411 Length Required and the
+//! connection is closed. Every parse error answers with a status and closes
+//! the connection: 400 malformed, 411 Transfer-Encoding, 413 body too large,
+//! 414 URI too long, 431 header section too large or too many headers, 501
+//! unknown method, 505 HTTP version other than 1.0/1.1.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// The WIT `method` enum, in its order (the discriminant is the case index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+    Head,
+    Options,
+}
+
+impl Method {
+    pub const ALL: [Method; 7] =
+        [Method::Get, Method::Post, Method::Put, Method::Delete, Method::Patch, Method::Head, Method::Options];
+
+    pub fn parse(token: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == token)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+/// A parsed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    /// The request target as sent in origin form: path and query.
+    pub uri: String,
+    pub headers: Vec<(String, String)>,
+    /// `None` when the request has no `Content-Length` header.
+    pub body: Option<Vec<u8>>,
+    /// Whether the connection stays open after the response.
+    pub keep_alive: bool,
+}
+
+impl Request {
+    /// The path of [`uri`](Request::uri), without the query.
+    pub fn path(&self) -> &str {
+        self.uri.split(['?', '#']).next().unwrap_or("")
+    }
+}
+
+/// A response to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A `text/plain` response whose body is `message` and a newline.
+    pub fn text(status: u16, message: &str) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: format!("{message}\n").into_bytes(),
+        }
+    }
+
+    /// A `text/plain` response that says the status's reason phrase.
+    pub fn status(status: u16) -> Response {
+        Response::text(status, reason(status))
+    }
+}
+
+/// Bounds on what a request may be.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes in the request line and headers, CRLFs included.
+    pub max_head: usize,
+    pub max_headers: usize,
+    pub max_uri: usize,
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_head: 16 * 1024, max_headers: 64, max_uri: 4096, max_body: 1024 * 1024 }
+    }
+}
+
+/// Collects bytes of one connection and cuts them into requests.
+pub struct RequestParser {
+    buf: Vec<u8>,
+    limits: Limits,
+}
+
+impl RequestParser {
+    pub fn new(limits: Limits) -> Self {
+        RequestParser { buf: Vec::new(), limits }
+    }
+
+    pub fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// The next whole request, `Ok(None)` if more bytes are needed, or the
+    /// status to answer with before closing the connection.
+    pub fn next_request(&mut self) -> Result<Option<Request>, u16> {
+        let mut slots = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let mut head = httparse::Request::new(&mut slots);
+        let head_len = match head.parse(&self.buf) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => return self.check_partial().map(|()| None),
+            Err(httparse::Error::TooManyHeaders) => return Err(431),
+            Err(httparse::Error::Version) => return Err(self.version_error()),
+            Err(_) => return Err(400),
+        };
+        if head_len > self.limits.max_head {
+            return Err(431);
+        }
+        let (Some(method), Some(uri), Some(version)) = (head.method, head.path, head.version) else {
+            return Err(400);
+        };
+        if uri.len() > self.limits.max_uri {
+            return Err(414);
+        }
+        let method = Method::parse(method).ok_or(501u16)?;
+        let uri = origin_form(uri)?;
+        let mut headers = Vec::with_capacity(head.headers.len());
+        let mut content_length: Option<usize> = None;
+        let mut connection_close = version == 0;
+        let mut has_host = false;
+        for h in head.headers.iter() {
+            let value = core::str::from_utf8(h.value).map_err(|_| 400u16)?.trim();
+            if h.name.eq_ignore_ascii_case("content-length") {
+                let n = parse_length(value).ok_or(400u16)?;
+                // Repeated Content-Length must agree (RFC 9112 §6.3).
+                if content_length.is_some_and(|m| m != n) {
+                    return Err(400);
+                }
+                content_length = Some(n);
+            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                return Err(411);
+            } else if h.name.eq_ignore_ascii_case("connection") {
+                for option in value.split(',').map(str::trim) {
+                    if option.eq_ignore_ascii_case("close") {
+                        connection_close = true;
+                    } else if option.eq_ignore_ascii_case("keep-alive") && version == 0 {
+                        connection_close = false;
+                    }
+                }
+            } else if h.name.eq_ignore_ascii_case("host") {
+                has_host = true;
+            }
+            headers.push((h.name.to_string(), value.to_string()));
+        }
+        // HTTP/1.1 requests must name the host (RFC 9112 §3.2).
+        if version == 1 && !has_host {
+            return Err(400);
+        }
+        let body_len = content_length.unwrap_or(0);
+        if body_len > self.limits.max_body {
+            return Err(413);
+        }
+        if self.buf.len() - head_len < body_len {
+            return Ok(None);
+        }
+        let body = content_length.map(|n| self.buf[head_len..head_len + n].to_vec());
+        self.buf.drain(..head_len + body_len);
+        Ok(Some(Request { method, uri, headers, body, keep_alive: !connection_close }))
+    }
+
+    /// httparse reports any bad third word of the request line as a version
+    /// error: only an `HTTP/…` word there is an unsupported version (505).
+    fn version_error(&self) -> u16 {
+        let line = self.buf.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(&[]);
+        let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+        if words.len() == 3 && words[2].starts_with(b"HTTP/") {
+            505
+        } else {
+            400
+        }
+    }
+
+    /// Limits that a head still incomplete already breaks.
+    fn check_partial(&self) -> Result<(), u16> {
+        // Before the request line ends, the URI dominates its length; the
+        // slack covers the method and version.
+        let line_done = self.buf.windows(2).any(|w| w == b"\r\n");
+        if !line_done && self.buf.len() > self.limits.max_uri + 32 {
+            return Err(414);
+        }
+        if self.buf.len() > self.limits.max_head {
+            return Err(431);
+        }
+        Ok(())
+    }
+}
+
+/// The path and query of a request target, which may be in origin form
+/// (`/a?b`) or absolute form (`http://host/a?b`, which servers must accept).
+fn origin_form(target: &str) -> Result<String, u16> {
+    if target.starts_with('/') {
+        return Ok(target.into());
+    }
+    let rest = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| target.get(..scheme.len()).filter(|s| s.eq_ignore_ascii_case(scheme)).map(|s| &target[s.len()..]))
+        .ok_or(400u16)?;
+    Ok(match rest.find(['/', '?']) {
+        Some(i) if rest[i..].starts_with('/') => rest[i..].into(),
+        Some(i) => format!("/{}", &rest[i..]),
+        None => "/".into(),
+    })
+}
+
+/// A Content-Length value: digits only, no sign, no overflow.
+fn parse_length(text: &str) -> Option<usize> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The reason phrase of `status`.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+/// Header names the writer sets itself; the app's copies are dropped.
+const FRAMING_HEADERS: [&str; 3] = ["content-length", "transfer-encoding", "connection"];
+
+/// Appends `response` to `out`. `head_only` leaves the body out (for HEAD;
+/// Content-Length still gives its size). Headers that are not valid tokens
+/// and values with control characters are dropped, so an app cannot split
+/// the response.
+pub fn write_response(response: &Response, head_only: bool, keep_alive: bool, out: &mut Vec<u8>) {
+    let status = response.status;
+    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason(status)).as_bytes());
+    for (name, value) in &response.headers {
+        let framing = FRAMING_HEADERS.iter().any(|f| name.eq_ignore_ascii_case(f));
+        if framing || !is_token(name) || value.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+            continue;
+        }
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    // 1xx, 204 and 304 responses have no body and no Content-Length.
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if !bodiless {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
+    }
+    out.extend_from_slice(if keep_alive { b"Connection: keep-alive\r\n\r\n" } else { b"Connection: close\r\n\r\n" });
+    if !bodiless && !head_only {
+        out.extend_from_slice(&response.body);
+    }
+}
+
+/// An RFC 9110 token (header names).
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Why a route could not be added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteError(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    method: Method,
+    segments: Vec<Segment>,
+    handler: String,
+}
+
+/// What the router found for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMatch<'a> {
+    Found { handler: &'a str, params: Vec<(String, String)> },
+    NotFound,
+    /// The path matches routes of other methods only: answer 405 with
+    /// `Allow` set to these.
+    MethodNotAllowed(Vec<Method>),
+    /// The path is not valid percent-encoded UTF-8: answer 400.
+    BadPath,
+}
+
+/// Routes by method and path pattern. A pattern is `/`-separated segments;
+/// a segment `:name` matches any one non-empty segment and binds it
+/// (percent-decoded) as the parameter `name`. Routes are tried in the order
+/// they were added. HEAD requests use GET routes when no HEAD route exists.
+#[derive(Debug, Clone, Default)]
+pub struct Router {
+    routes: Vec<Route>,
+}
+
+impl Router {
+    pub fn new() -> Self {
+        Router::default()
+    }
+
+    pub fn add(&mut self, method: Method, pattern: &str, handler: &str) -> Result<(), RouteError> {
+        let error = |why: &str| Err(RouteError(format!("{pattern}: {why}")));
+        let Some(rest) = pattern.strip_prefix('/') else { return error("must start with '/'") };
+        if pattern.contains(['?', '#']) || pattern.chars().any(char::is_control) {
+            return error("must be a path without query, fragment or control characters");
+        }
+        let mut segments = Vec::new();
+        for part in rest.split('/') {
+            segments.push(match part.strip_prefix(':') {
+                Some("") => return error("empty parameter name"),
+                Some(name) if segments.contains(&Segment::Param(name.into())) => {
+                    return error("repeated parameter name")
+                }
+                Some(name) => Segment::Param(name.into()),
+                None => Segment::Literal(part.into()),
+            });
+        }
+        let shape = |s: &[Segment]| s.iter().map(|x| matches!(x, Segment::Param(_))).collect::<Vec<_>>();
+        let same_shape = |r: &Route| {
+            r.method == method
+                && shape(&r.segments) == shape(&segments)
+                && r.segments.iter().zip(&segments).all(|(a, b)| match (a, b) {
+                    (Segment::Literal(a), Segment::Literal(b)) => a == b,
+                    _ => true,
+                })
+        };
+        if self.routes.iter().any(same_shape) {
+            return error("already routed for this method");
+        }
+        self.routes.push(Route { method, segments, handler: handler.into() });
+        Ok(())
+    }
+
+    /// Every handler name, in route order (with repeats).
+    pub fn handlers(&self) -> impl Iterator<Item = &str> {
+        self.routes.iter().map(|r| r.handler.as_str())
+    }
+
+    /// Every route as (method, pattern, handler).
+    pub fn routes(&self) -> impl Iterator<Item = (Method, String, &str)> {
+        self.routes.iter().map(|r| {
+            let pattern: String = r
+                .segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(l) => format!("/{l}"),
+                    Segment::Param(p) => format!("/:{p}"),
+                })
+                .collect();
+            (r.method, pattern, r.handler.as_str())
+        })
+    }
+
+    pub fn find(&self, method: Method, path: &str) -> RouteMatch<'_> {
+        let parts = path.strip_prefix('/').and_then(|p| p.split('/').map(percent_decode).collect::<Option<Vec<_>>>());
+        let Some(parts) = parts else { return RouteMatch::BadPath };
+        let has_head = self.routes.iter().any(|r| r.method == Method::Head);
+        let mut allowed = Vec::new();
+        for route in &self.routes {
+            let Some(params) = bind(&route.segments, &parts) else { continue };
+            let serves = route.method == method || (method == Method::Head && !has_head && route.method == Method::Get);
+            if serves {
+                return RouteMatch::Found { handler: &route.handler, params };
+            }
+            allowed.push(route.method);
+            if route.method == Method::Get && !has_head {
+                allowed.push(Method::Head);
+            }
+        }
+        if allowed.is_empty() {
+            return RouteMatch::NotFound;
+        }
+        let allowed = Method::ALL.into_iter().filter(|m| allowed.contains(m)).collect();
+        RouteMatch::MethodNotAllowed(allowed)
+    }
+}
+
+/// The parameters `segments` binds in `parts`, if it matches them.
+fn bind(segments: &[Segment], parts: &[String]) -> Option<Vec<(String, String)>> {
+    if segments.len() != parts.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(l) if l == part => {}
+            Segment::Param(name) if !part.is_empty() => params.push((name.clone(), part.clone())),
+            _ => return None,
+        }
+    }
+    Some(params)
+}
+
+/// Decodes `%XX` escapes; `None` if an escape is bad or the result is not
+/// UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = core::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The answer to a request that the router did not hand to a handler:
+/// 404, 405 with `Allow`, or 400.
+pub fn route_error_response(found: &RouteMatch<'_>) -> Option<Response> {
+    match found {
+        RouteMatch::Found { .. } => None,
+        RouteMatch::NotFound => Some(Response::status(404)),
+        RouteMatch::BadPath => Some(Response::status(400)),
+        RouteMatch::MethodNotAllowed(allowed) => {
+            let mut response = Response::status(405);
+            let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+            response.headers.push(("Allow".into(), allow.join(", ")));
+            Some(response)
+        }
+    }
+}
+
+/// One HTTP connection: feed it the bytes read from the socket, send what it
+/// writes to `out`, and close the socket once it says so (after sending).
+pub struct Connection {
+    parser: RequestParser,
+    open: bool,
+}
+
+impl Connection {
+    pub fn new(limits: Limits) -> Self {
+        Connection { parser: RequestParser::new(limits), open: true }
+    }
+
+    /// Handles every whole request in the bytes received so far (pipelined
+    /// requests are answered in order) with `handle`, appending responses to
+    /// `out`. Returns whether the connection stays open.
+    pub fn receive(&mut self, data: &[u8], out: &mut Vec<u8>, mut handle: impl FnMut(&Request) -> Response) -> bool {
+        if !self.open {
+            return false;
+        }
+        self.parser.push(data);
+        loop {
+            match self.parser.next_request() {
+                Ok(None) => return true,
+                Ok(Some(request)) => {
+                    let response = handle(&request);
+                    write_response(&response, request.method == Method::Head, request.keep_alive, out);
+                    if !request.keep_alive {
+                        self.open = false;
+                        return false;
+                    }
+                }
+                Err(status) => {
+                    write_response(&Response::status(status), false, false, out);
+                    self.open = false;
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

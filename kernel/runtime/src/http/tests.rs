@@ -1,0 +1,290 @@
+use super::*;
+
+fn parse_all(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<u16>) {
+    let mut parser = RequestParser::new(limits);
+    let mut requests = Vec::new();
+    for chunk in chunks {
+        parser.push(chunk);
+        loop {
+            match parser.next_request() {
+                Ok(Some(r)) => requests.push(r),
+                Ok(None) => break,
+                Err(status) => return (requests, Some(status)),
+            }
+        }
+    }
+    (requests, None)
+}
+
+fn parse_one(bytes: &[u8]) -> Result<Request, u16> {
+    match parse_all(&[bytes], Limits::default()) {
+        (mut r, None) if r.len() == 1 => Ok(r.remove(0)),
+        (_, Some(status)) => Err(status),
+        (r, None) => panic!("expected one request, got {r:?}"),
+    }
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+}
+
+const PIPELINE: &[u8] = b"GET /hello?x=1 HTTP/1.1\r\nHost: a\r\nX-Thing:  spaced  \r\n\r\n\
+PUT /items/42 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab\r\nc\
+DELETE /items/%2F HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn parses_pipelined_requests() {
+    let (requests, err) = parse_all(&[PIPELINE], Limits::default());
+    assert_eq!(err, None);
+    assert_eq!(requests.len(), 3);
+    let [get, put, delete] = &requests[..] else { unreachable!() };
+    assert_eq!((get.method, get.uri.as_str(), get.path()), (Method::Get, "/hello?x=1", "/hello"));
+    assert_eq!(header(get, "x-thing").as_deref(), Some("spaced"));
+    assert_eq!(get.body, None);
+    assert!(get.keep_alive);
+    assert_eq!((put.method, put.body.as_deref()), (Method::Put, Some(&b"ab\r\nc"[..])));
+    assert_eq!(delete.method, Method::Delete);
+    assert!(!delete.keep_alive);
+}
+
+#[test]
+fn parses_at_every_split_point() {
+    let (expected, _) = parse_all(&[PIPELINE], Limits::default());
+    for i in 0..=PIPELINE.len() {
+        let (a, b) = PIPELINE.split_at(i);
+        assert_eq!(parse_all(&[a, b], Limits::default()), (expected.clone(), None), "split at {i}");
+    }
+    let bytes: Vec<&[u8]> = PIPELINE.chunks(1).collect();
+    assert_eq!(parse_all(&bytes, Limits::default()), (expected, None));
+}
+
+#[test]
+fn keep_alive_follows_version_and_connection() {
+    let ka = |req: &[u8]| parse_one(req).unwrap().keep_alive;
+    assert!(ka(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assert!(!ka(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n"));
+    assert!(!ka(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade, close\r\n\r\n"));
+    assert!(!ka(b"GET / HTTP/1.0\r\n\r\n"));
+    assert!(ka(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    // HTTP/1.0 needs no Host header.
+    assert!(parse_one(b"GET / HTTP/1.0\r\n\r\n").is_ok());
+}
+
+#[test]
+fn rejects_bad_requests_with_their_status() {
+    let small = Limits { max_head: 200, max_headers: 4, max_uri: 40, max_body: 10 };
+    let cases: &[(&[u8], u16)] = &[
+        (b"GET / HTTP/1.1\r\n\r\n", 400),                                   // no Host
+        (b"\x00\x01garbage\r\n\r\n", 400),
+        (b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: \xff\xfe\r\n\r\n", 400),          // not UTF-8
+        (b"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET ftp://x/ HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 411),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", 413),
+        (b"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+        (b"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 414),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nA: 11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111\r\n", 431),
+        (b"BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", 501),
+        (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+    ];
+    for (bytes, status) in cases {
+        let shown = String::from_utf8_lossy(bytes);
+        assert_eq!(parse_all(&[bytes], small).1, Some(*status), "whole: {shown:?}");
+        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(parse_all(&chunks, small).1, Some(*status), "bytewise: {shown:?}");
+    }
+    // The same limits let requests within them through.
+    let ok = b"POST /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nContent-Length: 10\r\n\r\n0123456789";
+    assert_eq!(parse_all(&[ok], small).0.len(), 1);
+}
+
+#[test]
+fn accepts_absolute_form_targets() {
+    let uri = |t: &str| parse_one(format!("GET {t} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes()).map(|r| r.uri);
+    assert_eq!(uri("http://example.test/a/b?c").unwrap(), "/a/b?c");
+    assert_eq!(uri("HTTPS://example.test").unwrap(), "/");
+    assert_eq!(uri("http://example.test?q").unwrap(), "/?q");
+}
+
+fn written(response: &Response, head_only: bool, keep_alive: bool) -> String {
+    let mut out = Vec::new();
+    write_response(response, head_only, keep_alive, &mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn writes_responses_with_framing() {
+    let response = Response {
+        status: 201,
+        headers: vec![
+            ("X-A".into(), "1".into()),
+            ("content-length".into(), "999".into()),
+            ("Transfer-Encoding".into(), "chunked".into()),
+            ("X-Evil".into(), "a\r\nSet-Cookie: x".into()),
+            ("Bad Name".into(), "x".into()),
+            ("".into(), "x".into()),
+        ],
+        body: b"hi".to_vec(),
+    };
+    assert_eq!(
+        written(&response, false, true),
+        "HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nhi"
+    );
+    assert_eq!(
+        written(&response, true, false),
+        "HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"
+    );
+    let no_content = Response { status: 204, headers: vec![], body: b"ignored".to_vec() };
+    assert_eq!(written(&no_content, false, true), "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+    assert!(written(&Response::status(599), false, true).starts_with("HTTP/1.1 599 \r\n"));
+}
+
+fn router() -> Router {
+    let mut r = Router::new();
+    r.add(Method::Get, "/hello", "handle-hello").unwrap();
+    r.add(Method::Get, "/items/:id", "get-item").unwrap();
+    r.add(Method::Put, "/items/:id", "put-item").unwrap();
+    r.add(Method::Get, "/items/special", "never-reached").unwrap();
+    r.add(Method::Get, "/a/:x/b/:y", "two").unwrap();
+    r.add(Method::Post, "/", "root").unwrap();
+    r
+}
+
+fn found<'a>(handler: &'a str, params: &[(&str, &str)]) -> RouteMatch<'a> {
+    RouteMatch::Found { handler, params: params.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect() }
+}
+
+#[test]
+fn routes_with_parameters() {
+    let r = router();
+    assert_eq!(r.find(Method::Get, "/hello"), found("handle-hello", &[]));
+    assert_eq!(r.find(Method::Get, "/items/42"), found("get-item", &[("id", "42")]));
+    assert_eq!(r.find(Method::Put, "/items/a%20b%2Fc"), found("put-item", &[("id", "a b/c")]));
+    // Routes are tried in order: the parameter route wins.
+    assert_eq!(r.find(Method::Get, "/items/special"), found("get-item", &[("id", "special")]));
+    assert_eq!(r.find(Method::Get, "/a/1/b/2"), found("two", &[("x", "1"), ("y", "2")]));
+    assert_eq!(r.find(Method::Post, "/"), found("root", &[]));
+    // HEAD uses GET routes.
+    assert_eq!(r.find(Method::Head, "/hello"), found("handle-hello", &[]));
+}
+
+#[test]
+fn route_misses_are_404_405_or_400() {
+    let r = router();
+    assert_eq!(r.find(Method::Get, "/nope"), RouteMatch::NotFound);
+    assert_eq!(r.find(Method::Get, "/hello/"), RouteMatch::NotFound);
+    assert_eq!(r.find(Method::Get, "/items/"), RouteMatch::NotFound, "a parameter is never empty");
+    assert_eq!(r.find(Method::Get, "/items/1/2"), RouteMatch::NotFound);
+    let not_allowed = r.find(Method::Delete, "/items/1");
+    assert_eq!(not_allowed, RouteMatch::MethodNotAllowed(vec![Method::Get, Method::Put, Method::Head]));
+    let response = route_error_response(&not_allowed).unwrap();
+    assert_eq!(response.status, 405);
+    assert!(response.headers.contains(&("Allow".into(), "GET, PUT, HEAD".into())));
+    assert_eq!(r.find(Method::Get, "/items/%zz"), RouteMatch::BadPath);
+    assert_eq!(r.find(Method::Get, "/items/%ff"), RouteMatch::BadPath, "not UTF-8");
+    assert_eq!(r.find(Method::Get, "/items/%4"), RouteMatch::BadPath);
+    assert_eq!(r.find(Method::Get, "nope"), RouteMatch::BadPath);
+    assert_eq!(route_error_response(&RouteMatch::NotFound).unwrap().status, 404);
+    assert_eq!(route_error_response(&RouteMatch::BadPath).unwrap().status, 400);
+    assert_eq!(route_error_response(&found("x", &[])), None);
+}
+
+#[test]
+fn rejects_bad_routes() {
+    let mut r = router();
+    for bad in ["", "hello", "/a/:", "/a/:x/:x", "/a?b", "/a#b", "/a\nb"] {
+        assert!(r.add(Method::Get, bad, "h").is_err(), "{bad:?}");
+    }
+    assert!(r.add(Method::Get, "/hello", "again").is_err(), "duplicate");
+    assert!(r.add(Method::Get, "/items/:other", "again").is_err(), "same shape");
+    assert!(r.add(Method::Delete, "/hello", "del").is_ok(), "other method");
+    let routes: Vec<_> = r.routes().map(|(m, p, h)| (m, p, h.to_string())).collect();
+    assert_eq!(routes[1], (Method::Get, "/items/:id".into(), "get-item".into()));
+    assert_eq!(r.handlers().count(), 7);
+}
+
+fn echo(req: &Request) -> Response {
+    Response::text(200, &format!("{} {}", req.method.as_str(), req.uri))
+}
+
+#[test]
+fn connection_answers_pipelined_requests_then_closes() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    assert!(!conn.receive(PIPELINE, &mut out, echo));
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 3);
+    assert!(text.ends_with("Connection: close\r\n\r\nDELETE /items/%2F\n"));
+    // After closing, nothing more is handled.
+    let mut out = Vec::new();
+    assert!(!conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out, echo));
+    assert!(out.is_empty());
+}
+
+#[test]
+fn connection_answers_errors_and_closes() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    assert!(conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nBR", &mut out, echo));
+    assert!(!conn.receive(b"EW / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out, echo));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("HTTP/1.1 200 OK"));
+    assert!(text.contains("HTTP/1.1 501 Not Implemented\r\n"), "{text}");
+    assert!(text.ends_with("Connection: close\r\n\r\nNot Implemented\n"));
+}
+
+#[test]
+fn head_responses_have_no_body() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    conn.receive(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out, echo);
+    assert!(String::from_utf8(out).unwrap().ends_with("Content-Length: 7\r\nConnection: keep-alive\r\n\r\n"));
+}
+
+#[test]
+fn random_input_never_panics() {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet: &[u8] = b"GET POST /:%2fz\r\n\r\nHTTP/1.1 Host: Content-Length: 3 12 Connection: close \x00\xff";
+    for round in 0..3000 {
+        let mut bytes: Vec<u8> = if round % 2 == 0 {
+            PIPELINE.to_vec()
+        } else {
+            (0..next() % 200).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+        };
+        // Mutate a few bytes of the valid pipeline.
+        for _ in 0..next() % 4 {
+            if !bytes.is_empty() {
+                let i = (next() % bytes.len() as u64) as usize;
+                bytes[i] = next() as u8;
+            }
+        }
+        let mut conn = Connection::new(Limits { max_head: 100, max_headers: 3, max_uri: 20, max_body: 8 });
+        let r = router();
+        let mut out = Vec::new();
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let (a, b) = rest.split_at(((next() % 16) as usize + 1).min(rest.len()));
+            rest = b;
+            let open = conn.receive(a, &mut out, |req| {
+                let found = r.find(req.method, req.path());
+                route_error_response(&found).unwrap_or_else(|| Response::status(200))
+            });
+            if !open {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The key-value store behind the `keyvalue` interface.
+//!
+//! The host maps the container `c` and key `k` of the guest onto the store
+//! key `c:k`, and lists a container with [`KeyValueStore::keys_with_prefix`]
+//! (`c:`), stripping the prefix. The platform plugs in the RESP client
+//! ([`resp::Client`] implements the trait); tests plug in [`MemoryStore`].
+
+use crate::resp::{self, ClientError, Transport};
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Why a store operation failed: the cases of the WIT `keyvalue-error`, in
+/// its order, each with a message for the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvError {
+    KeyNotFound(String),
+    InvalidKey(String),
+    InvalidValue(String),
+    /// The store cannot be reached. A handler that fails after this error
+    /// is answered with 503.
+    Connection(String),
+    Authentication(String),
+    Timeout(String),
+    Io(String),
+    Unexpected(String),
+}
+
+impl KvError {
+    /// The case index in the WIT variant, and the message.
+    pub fn case(&self) -> (u8, &str) {
+        match self {
+            KvError::KeyNotFound(m) => (0, m),
+            KvError::InvalidKey(m) => (1, m),
+            KvError::InvalidValue(m) => (2, m),
+            KvError::Connection(m) => (3, m),
+            KvError::Authentication(m) => (4, m),
+            KvError::Timeout(m) => (5, m),
+            KvError::Io(m) => (6, m),
+            KvError::Unexpected(m) => (7, m),
+        }
+    }
+}
+
+/// A byte-keyed store. Implementations do no key mapping of their own.
+pub trait KeyValueStore {
+    /// The value of `key`, `None` if it is not set.
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), KvError>;
+    /// Deletes `key`; deleting a missing key is not an error.
+    fn delete(&mut self, key: &[u8]) -> Result<(), KvError>;
+    /// Every key that starts with `prefix`, whole (prefix included).
+    fn keys_with_prefix(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, KvError>;
+}
+
+/// The store key of `key` in `container`: `container:key`.
+pub fn scoped_key(container: &str, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(container.len() + 1 + key.len());
+    k.extend_from_slice(container.as_bytes());
+    k.push(b':');
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// An in-memory store, for tests and for running without Redis.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub map: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl KeyValueStore for MemoryStore {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.map.get(key).cloned())
+    }
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), KvError> {
+        self.map.insert(key.to_vec(), value.to_vec());
+        Ok(())
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
+        self.map.remove(key);
+        Ok(())
+    }
+    fn keys_with_prefix(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, KvError> {
+        Ok(self.map.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+}
+
+impl From<ClientError> for KvError {
+    fn from(e: ClientError) -> Self {
+        let message = e.to_string();
+        match e {
+            ClientError::Unavailable(_) => KvError::Connection(message),
+            ClientError::Timeout => KvError::Timeout(message),
+            ClientError::Auth(_) => KvError::Authentication(message),
+            ClientError::Server(_) => KvError::Unexpected(message),
+            ClientError::Protocol(_) => KvError::Io(message),
+        }
+    }
+}
+
+/// Redis as the store: GET, SET, DEL, and SCAN with `MATCH <prefix>*`.
+impl<T: Transport> KeyValueStore for resp::Client<T> {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(resp::Client::get(self, key)?)
+    }
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), KvError> {
+        Ok(resp::Client::set(self, key, value)?)
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
+        self.del(key)?;
+        Ok(())
+    }
+    fn keys_with_prefix(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, KvError> {
+        let mut pattern = resp::glob_escape(prefix);
+        pattern.push(b'*');
+        Ok(self.scan(&pattern)?)
+    }
+}

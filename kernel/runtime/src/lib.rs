@@ -1,0 +1,13 @@
+//! The portable runtime of the Uniwasm unikernel: everything that does not
+//! touch hardware. `no_std` + `alloc` in the kernel, tested with `cargo test`
+//! on the host.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod abi;
+pub mod cmdline;
+pub mod host;
+pub mod http;
+pub mod kv;
+pub mod resp;
