@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 echo "== typecheck"
 npx tsc -p . --noEmit
 
+echo "== WIT grammar"
+npx vscode-tmgrammar-test -g syntaxes/wit.tmLanguage.json 'test/grammar/**/*.wit'
+
 echo "== kernel runtime (cargo test on the host)"
 (cd kernel && CARGO_TARGET_DIR=target/host cargo test --quiet -p uniwasm-runtime)
 

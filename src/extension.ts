@@ -7,6 +7,7 @@ import { readSettings } from './config/read';
 import { RunController } from './run/controller';
 import { RunStatusBar } from './run/statusBar';
 import { UniwasmTaskProvider } from './tasks/provider';
+import { WitProblems } from './wit/problems';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Uniwasm', { log: true });
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
     problems,
     status,
     runner,
+    new WitProblems(log),
     vscode.commands.registerCommand('uniwasm.build', () => buildUnikernel(log, problems)),
     vscode.commands.registerCommand('uniwasm.run', () => runner.run()),
     vscode.commands.registerCommand('uniwasm.stop', () => runner.stop()),

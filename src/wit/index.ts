@@ -1,0 +1,8 @@
+// WIT language support without `vscode`: parser, checker and signature lookup.
+export * from './ast';
+export { parseWit, type ParseResult } from './parser';
+export { analyzeWit, type Entry, type PackageModel, type Scope, type TypeResolver, type TypeTarget, type WitAnalysis, type WitSource } from './analyze';
+export {
+  functionSignature, functionSignatures, resolveType, resolvedText, typeText,
+  type FunctionSignature, type ResolvedType, type SignatureParam, type TypedValue,
+} from './signature';
