@@ -66,8 +66,8 @@ async function run(argv: string[]): Promise<void> {
     controller.abort();
     void session?.stop();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal); // 'on', not 'once': execa's signal-exit re-raises the signal when no other listener is left
+  process.on('SIGTERM', onSignal);
   session = await RunSession.start({
     app: values.app ?? defaultApp(),
     port: integer('port', values.port, 3000, 1, 65535),

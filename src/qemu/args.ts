@@ -28,7 +28,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     '-M', c.machine,
     '-accel', c.accel,
     '-m', String(c.memoryMiB),
-    '-nodefaults', '-no-user-config', '-nographic',
+    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-serial', 'stdio',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.hostPort}-:${c.guestPort}`,

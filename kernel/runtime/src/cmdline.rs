@@ -98,7 +98,7 @@ pub fn parse(line: &str) -> Result<Settings, CmdlineError> {
     let mut raw = Raw::default();
     let mut seen: Vec<&str> = Vec::new();
     for word in line.split_ascii_whitespace() {
-        let (key, value) = word.split_once('=').ok_or_else(|| CmdlineError::NotKeyValue(word.to_string()))?;
+        let (key, value) = split_at(word, b'=').ok_or_else(|| CmdlineError::NotKeyValue(word.to_string()))?;
         if !KEYS.contains(&key) {
             return Err(CmdlineError::UnknownKey(key.to_string()));
         }
@@ -120,14 +120,14 @@ fn apply(raw: &mut Raw, key: &str, value: &str) -> Result<(), &'static str> {
     match key {
         "ip" if value == "dhcp" => {}
         "ip" => {
-            let (addr, prefix) = value.split_once('/').ok_or("expected dhcp or A.B.C.D/N")?;
+            let (addr, prefix) = split_at(value, b'/').ok_or("expected dhcp or A.B.C.D/N")?;
             let prefix = parse_decimal(prefix).filter(|p| (1..=32).contains(p)).ok_or("prefix length must be 1-32")?;
             raw.ip = Some((parse_ipv4(addr).ok_or("expected dhcp or A.B.C.D/N")?, prefix as u8));
         }
         "gw" => raw.gw = Some(parse_ipv4(value).ok_or("expected an IPv4 address A.B.C.D")?),
         "port" => raw.port = Some(parse_port(value)?),
         "redis" => {
-            let (addr, port) = value.split_once(':').ok_or("expected A.B.C.D:PORT")?;
+            let (addr, port) = split_at(value, b':').ok_or("expected A.B.C.D:PORT")?;
             raw.redis = Some((parse_ipv4(addr).ok_or("expected A.B.C.D:PORT")?, parse_port(port)?));
         }
         "redis_user" => raw.redis_user = Some(value.to_string()),
@@ -180,12 +180,20 @@ fn check(raw: Raw) -> Result<Settings, CmdlineError> {
     Ok(Settings { ip, port: raw.port.unwrap_or(defaults.port), redis, log: raw.log.unwrap_or(defaults.log) })
 }
 
+/// `s` split around the first `separator` byte. (Byte loops here rather than `str::split_once`
+/// and `str::parse`: the kernel parses at boot, where under QEMU's TCG every new piece of code
+/// costs its translation, and core's generic searchers are large.)
+fn split_at(s: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == separator)?;
+    Some((&s[..at], &s[at + 1..]))
+}
+
 /// Decimal digits only (no sign, no spaces), at most 5 of them so nothing overflows.
 fn parse_decimal(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    Some(s.bytes().fold(0, |n, b| n * 10 + (b - b'0') as u32))
 }
 
 fn parse_port(s: &str) -> Result<u16, &'static str> {
@@ -197,15 +205,16 @@ fn parse_port(s: &str) -> Result<u16, &'static str> {
 
 fn parse_ipv4(s: &str) -> Option<Ipv4> {
     let mut out = [0u8; 4];
-    let mut parts = s.split('.');
-    for octet in out.iter_mut() {
-        let part = parts.next()?;
+    let mut rest = s;
+    for (i, octet) in out.iter_mut().enumerate() {
+        let (part, tail) = if i < 3 { split_at(rest, b'.')? } else { (rest, "") };
         if part.len() > 3 {
             return None;
         }
         *octet = u8::try_from(parse_decimal(part)?).ok()?;
+        rest = tail;
     }
-    parts.next().is_none().then_some(out)
+    Some(out)
 }
 
 fn same_subnet(a: Ipv4, b: Ipv4, prefix_len: u8) -> bool {

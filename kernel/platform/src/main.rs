@@ -1,0 +1,100 @@
+//! The Uniwasm unikernel: booted by QEMU through PVH, it brings up the console, clock, heap
+//! and virtio-net, hands the app module to the runtime, and serves HTTP from one poll loop.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod apic;
+mod app;
+mod boot;
+mod clock;
+mod cpu;
+mod exit;
+mod http;
+mod memory;
+mod net;
+mod redis_ping;
+mod serial;
+mod virtio;
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use exit::boot_failed;
+use uniwasm_runtime::cmdline::{self, LogLevel, Settings};
+
+/// Called by the entry code in boot.rs, in long mode on the boot stack.
+#[no_mangle]
+extern "C" fn kmain(start_info: u32) -> ! {
+    clock::mark_boot();
+    cpu::init();
+    apic::init();
+    clock::start_calibration();
+    serial::init();
+
+    let boot = boot::read_start_info(start_info).unwrap_or_else(|e| boot_failed(e));
+    let (heap_start, heap_end) = memory::init_heap(&boot).unwrap_or_else(|e| boot_failed(e));
+    let settings = parse_cmdline(boot.cmdline);
+    let (image_start, image_end) = boot::kernel_range();
+    log::info!(
+        "uniwasm kernel {}: image {} KiB, heap {} MiB at {heap_start:#x}, TSC {} MHz",
+        env!("CARGO_PKG_VERSION"),
+        (image_end - image_start) / 1024,
+        (heap_end - heap_start) >> 20,
+        clock::tsc_hz() / 1_000_000
+    );
+
+    let module = boot.module.unwrap_or_else(|| boot_failed("no app module: pass the app's .wasm with QEMU -initrd"));
+    let app = app::load(module).unwrap_or_else(|e| boot_failed(e));
+    log::info!("app: {} bytes", app.size);
+    // The clock was calibrated while booting this far; it only waits if that took < 0.5 ms.
+    clock::finish_calibration();
+    if clock::pit_missing() {
+        log::warn!("clock: no PIT answered; assuming a {} MHz TSC", clock::tsc_hz() / 1_000_000);
+    }
+
+    let device = virtio::find_net().unwrap_or_else(|e| boot_failed(e));
+    let mut net = net::Net::new(device, &settings.ip);
+    serve(&mut net, &settings, &format!("uniwasm: app of {} bytes loaded\n", app.size))
+}
+
+fn parse_cmdline(raw: &[u8]) -> Settings {
+    let line = core::str::from_utf8(raw).unwrap_or_else(|_| boot_failed("the kernel command line is not UTF-8"));
+    // Without ACPI, QEMU's microvm appends `virtio_mmio.device=…` words for Linux: not ours.
+    let ours: Vec<&str> = line.split_ascii_whitespace().filter(|w| !w.starts_with("virtio_mmio.device=")).collect();
+    let settings = cmdline::parse(&ours.join(" ")).unwrap_or_else(|e| boot_failed(e));
+    log::set_max_level(match settings.log {
+        LogLevel::Error => log::LevelFilter::Error,
+        LogLevel::Warn => log::LevelFilter::Warn,
+        LogLevel::Info => log::LevelFilter::Info,
+        LogLevel::Debug => log::LevelFilter::Debug,
+        LogLevel::Trace => log::LevelFilter::Trace,
+    });
+    settings
+}
+
+/// The poll loop: network in, sockets served, network out, sleep until the next event.
+fn serve(net: &mut net::Net, settings: &Settings, page: &str) -> ! {
+    let mut http = http::HttpServer::new(net, settings.port, page);
+    let mut redis = settings.redis.as_ref().map(redis_ping::RedisPing::new);
+    let mut ready = false;
+    loop {
+        net.poll();
+        http.serve(net);
+        if let (Some(probe), Some(redis_settings)) = (&mut redis, &settings.redis) {
+            probe.step(net, redis_settings);
+            if probe.is_finished() {
+                redis = None;
+            }
+        }
+        if !ready {
+            if let Some(addr) = net.address() {
+                log::info!("ready: listening on {addr}:{}", settings.port);
+                ready = true;
+            }
+        }
+        net.poll();
+        net.wait();
+    }
+}
