@@ -13,6 +13,9 @@ npx vscode-tmgrammar-test -g syntaxes/wit.tmLanguage.json 'test/grammar/**/*.wit
 echo "== kernel runtime (cargo test on the host)"
 (cd kernel && CARGO_TARGET_DIR=target/host cargo test --quiet -p uniwasm-runtime)
 
+echo "== uniwasm-host (the runtime as a static Linux process)"
+(cd kernel/hostrun && CARGO_TARGET_DIR=../target/hostrun cargo test --quiet)
+
 echo "== build kernel and example apps"
 node dist/cli.js build
 node dist/cli.js build --app examples/hello

@@ -6,6 +6,8 @@ import { Problems } from './build/problems';
 import { readSettings } from './config/read';
 import { RunController } from './run/controller';
 import { RunStatusBar } from './run/statusBar';
+import { registerDebugging } from './debug/provider';
+import { registerTraffic } from './traffic/register';
 import { UniwasmTaskProvider } from './tasks/provider';
 import { WitProblems } from './wit/problems';
 
@@ -13,7 +15,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Uniwasm', { log: true });
   const problems = new Problems();
   const status = new RunStatusBar();
-  const runner = new RunController(log, status, problems);
+  const traffic = registerTraffic(context, log, { currentUrl: () => runner.url });
+  const runner = new RunController(log, status, problems, traffic);
+  registerDebugging(context, log);
 
   context.subscriptions.push(
     log,

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { locateApp } from '../app/locate';
 import type { Problems } from '../build/problems';
+import type { Traffic } from '../traffic/register';
 import { readSettings } from '../config/read';
 import { runOptionsFrom } from './fromSettings';
 import { RunSession } from './session';
@@ -17,6 +18,7 @@ export class RunController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly status: RunStatusBar,
     private readonly problems: Problems,
+    private readonly traffic: Traffic,
   ) {}
 
   get url(): string | undefined {
@@ -54,10 +56,12 @@ export class RunController implements vscode.Disposable {
         onConsole: (line) => console.writeLine(line),
       });
       this.session = session;
+      this.traffic.attachRedis(session.redisServer);
       this.status.show({ kind: 'serving', url: session.url });
       this.log.info(`serving ${session.url}`);
       console.writeLine(`ready ${session.url}`);
       void session.ended.then((why) => {
+        void this.traffic.detach();
         if (this.session !== session) return;
         this.session = undefined;
         if (session.stopRequested) {

@@ -4,7 +4,7 @@ import { buildAll } from '../build/all';
 import type { Diagnostic } from '../build/kernel';
 import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
-import { redisKernelArgs, redisTarget } from '../redis/target';
+import { redisKernelArgs, redisTarget, type RedisTarget } from '../redis/target';
 import { forEachLine } from '../util/lines';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel, type AccelChoice } from './accel';
@@ -52,6 +52,8 @@ export class RunSession {
     readonly url: string,
     /** The kernel ELF and the app module this session booted. */
     readonly image: { kernel: string; app: string },
+    /** The Redis the guest uses, as the host reaches it. */
+    readonly redisServer: RedisTarget,
     private readonly qemu: ResultPromise,
     private readonly redis: EmbeddedRedis | undefined,
     private readonly console: string[],
@@ -86,14 +88,15 @@ export class RunSession {
     o.onPhase?.('booting');
     const accel = await chooseAccel(o.accel, { qemuBinary: o.qemuBinary, kernel, log });
     let redis: EmbeddedRedis | undefined;
-    let redisArgs: string[];
+    let redisServer: RedisTarget;
     if (o.redisUrl) {
-      redisArgs = redisKernelArgs(await redisTarget(o.redisUrl));
+      redisServer = await redisTarget(o.redisUrl);
     } else {
       redis = await startEmbeddedRedis();
       log(`embedded redis-server on 127.0.0.1:${redis.port}`);
-      redisArgs = redisKernelArgs(await redisTarget(`redis://127.0.0.1:${redis.port}`));
+      redisServer = await redisTarget(`redis://127.0.0.1:${redis.port}`);
     }
+    const redisArgs = redisKernelArgs(redisServer);
     const cmdline = ['ip=10.0.2.15/24', 'gw=10.0.2.2', `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
@@ -109,7 +112,7 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, qemu, redis, console, o.qemuBinary);
+    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary);
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);

@@ -34,6 +34,8 @@ interface ReplyWaiter {
   reject: (err: Error) => void;
   /** Collects `O` output for qRcmd instead of emitting it as console text. */
   output?: Buffer[];
+  /** The request is `?`, the only one (besides c/s, which wait elsewhere) answered by a stop reply. */
+  wantsStop: boolean;
 }
 
 interface StopWaiter {
@@ -141,7 +143,7 @@ export class GdbClient extends EventEmitter<GdbClientEvents> {
     this.assertStopped(payload);
     // Install the waiter before sending: the ack and the reply may arrive in one TCP chunk.
     const reply = new Promise<Buffer>((resolve, reject) => {
-      this.waiter = { resolve, reject, output };
+      this.waiter = { resolve, reject, output, wantsStop: payload === '?' };
     });
     const timer = setTimeout(() => {
       const err = new GdbTimeoutError(
@@ -175,6 +177,13 @@ export class GdbClient extends EventEmitter<GdbClientEvents> {
       const bytes = fromHex(text.slice(1));
       if (this.waiter?.output) this.waiter.output.push(bytes);
       else this.emit('console', bytes.toString('utf8'));
+      return;
+    }
+    // QEMU sends an unasked T02 when a debugger connects to a running guest (it pauses the VM): it
+    // arrives before the answer to the first request. No other answer can parse as a stop reply.
+    const unasked = this.waiter && !this.waiter.wantsStop ? parseStopReply(text) : undefined;
+    if (unasked) {
+      this.lastStop = unasked;
       return;
     }
     if (this.waiter) {

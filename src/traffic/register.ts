@@ -1,0 +1,103 @@
+// Puts the traffic views into VS Code. The run session feeds `onTrace` with the lines of the guest's
+// trace port and calls `attachRedis` with the Redis the guest uses; `detach` when the run ends.
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { TrafficCore } from './core';
+import { KvPanel } from './kvPanel';
+import { RedisMonitor, type RedisEndpoint } from './monitor';
+import { RequestsView } from './requestsView';
+import { witSignaturesFromDir } from './signature';
+
+export interface TrafficOptions {
+  /** The URL the guest serves now (replay target); undefined when nothing runs. */
+  currentUrl: () => string | undefined;
+  /** HTTP requests kept (default 5,000). */
+  httpCap?: number;
+  /** KeyValue rows kept (default 20,000). */
+  kvCap?: number;
+  /** Rows the KeyValue view shows at most (default 2,000). */
+  viewRows?: number;
+}
+
+export interface Traffic {
+  /** One raw line of the guest's trace port. Never throws. */
+  onTrace(line: string): void;
+  /** Starts MONITOR capture on the Redis of the run (replacing an earlier one). */
+  attachRedis(target: RedisEndpoint): void;
+  /** Stops capture at the end of a run; the rows stay for inspection. */
+  detach(): Promise<void>;
+}
+
+/** Context key true while a run feeds the views (viewsWelcome says so when false). */
+const RUNNING = 'uniwasm.traffic.running';
+
+export function registerTraffic(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, options: TrafficOptions): Traffic {
+  const core = new TrafficCore({
+    signatures: witSignaturesFromDir(join(context.extensionPath, 'wit'), (m) => log.warn(m)),
+    report: (m) => log.warn(m),
+    httpCap: options.httpCap,
+    kvCap: options.kvCap,
+    viewRows: options.viewRows,
+  });
+  const requests = new RequestsView(core, options.currentUrl, log);
+  const kv = new KvPanel(context.extensionUri, core);
+  let monitor: RedisMonitor | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let running = false;
+  const setRunning = (r: boolean) => {
+    running = r;
+    void vscode.commands.executeCommand('setContext', RUNNING, r);
+  };
+  setRunning(false);
+
+  /** Forgets the current monitor at once (a new one may start right away); resolves when it is closed. */
+  const stopMonitor = (): Promise<void> => {
+    clearInterval(ticker);
+    ticker = undefined;
+    const m = monitor;
+    monitor = undefined;
+    core.correlator.flush();
+    core.monitorState = 'off';
+    return m?.stop() ?? Promise.resolve();
+  };
+
+  context.subscriptions.push(
+    requests,
+    kv,
+    vscode.commands.registerCommand('uniwasm.traffic.clearKv', () => kv.clear()),
+    { dispose: () => void stopMonitor() },
+  );
+
+  return {
+    onTrace(line) {
+      try {
+        core.onTrace(line, performance.now());
+        if (!running) setRunning(true);
+      } catch (err) {
+        log.error(`traffic: trace line dropped: ${(err as Error).message}`);
+      }
+    },
+    attachRedis(target) {
+      void stopMonitor();
+      const where = `${target.host}:${target.port}`;
+      const m = new RedisMonitor(target, {
+        onCommand: (cmd) => core.addCommand(cmd),
+        onState: (state, detail) => {
+          if (monitor !== m) return; // a replaced monitor reporting its stop
+          core.monitorState = state;
+          if (state === 'reconnecting') log.warn(`traffic: Redis ${where} went away${detail ? ` (${detail})` : ''}; reconnecting`);
+          else log.info(`traffic: MONITOR ${where}: ${state}`);
+        },
+      });
+      monitor = m;
+      m.start();
+      ticker = setInterval(() => core.tick(), 100);
+      setRunning(true);
+    },
+    async detach() {
+      await stopMonitor();
+      setRunning(false);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The KeyValue webview's HTML shell. It carries no data: rows arrive as messages and the script
+// renders them with textContent. No `vscode` here, so the CSP can be tested.
+import { randomBytes } from 'node:crypto';
+
+export function nonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+/** Scripts only with `nonce`, styles and fonts only from the extension, nothing else at all. */
+export function contentSecurityPolicy(cspSource: string, nonceValue: string): string {
+  return `default-src 'none'; script-src 'nonce-${nonceValue}'; style-src ${cspSource}; font-src ${cspSource}; img-src ${cspSource}`;
+}
+
+export function kvHtml(o: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
+  const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(o.cspSource, o.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${attr(o.styleUri)}">
+<title>KeyValue traffic</title>
+</head>
+<body>
+<div class="toolbar">
+  <button id="pause" type="button" title="Pause: stop recording new rows">⏸ Pause</button>
+  <button id="clear" type="button" title="Clear all rows">✕ Clear</button>
+  <input id="filter" type="search" placeholder="Filter: container:NAME key:TEXT or text" aria-label="Filter rows by container or key">
+  <span id="stats" class="stats" aria-live="polite"></span>
+</div>
+<div class="table-wrap">
+<table id="rows">
+  <thead><tr><th>time</th><th>req</th><th>container</th><th>WIT call</th><th>result</th><th>Redis commands</th></tr></thead>
+  <tbody></tbody>
+</table>
+<p id="empty" class="empty">No KeyValue traffic yet. Rows appear while an app runs and calls keyvalue.</p>
+</div>
+<section id="details" class="details" hidden>
+  <div class="details-head"><span id="details-title"></span>
+    <span class="modes" role="tablist">
+      <button type="button" data-mode="utf8" role="tab">UTF-8</button>
+      <button type="button" data-mode="hex" role="tab">Hex</button>
+      <button type="button" data-mode="json" role="tab">JSON</button>
+    </span>
+  </div>
+  <pre id="details-meta"></pre>
+  <pre id="value"></pre>
+</section>
+<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
