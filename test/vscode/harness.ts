@@ -326,9 +326,21 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  // The row labelled exactly so, not one that merely contains the title ("Run" would match "Run App").
-  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label=${JSON.stringify(title)}]`);
-  await row.click();
+  // The row labelled exactly so, not one that merely contains the title ("Run" would match "Run App");
+  // its aria-label may go on with ", recently used".
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`);
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  // The list filters as it renders: look again until the entry shows up.
+  for (const deadline = Date.now() + 30_000; ;) {
+    const labels = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
+    const index = labels.findIndex((l) => exact.test(l));
+    if (index >= 0) {
+      await rows.nth(index).click();
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`no palette entry "${title}" among: ${labels.join(' | ')}`);
+    await page.waitForTimeout(100);
+  }
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
