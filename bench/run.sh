@@ -6,3 +6,20 @@ kernel=$(node dist/cli.js build --json | node -e 'process.stdin.on("data", d => 
 floor=$(bash bench/floor/build.sh)
 echo "== boot → first HTTP answer vs the QEMU floor (TCG, microvm)"
 node out/bench/boot.bench.js "$kernel" "$floor" "${RUNS:-15}"
+
+# The Linux baseline needs Debian's kernel and a static busybox (bench only, not tests).
+need=()
+for p in linux-image-amd64 busybox-static cpio kmod xz-utils wrk; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+if ((${#need[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+
+echo "== Linux guest boot → first 200 on /hello, vs the unikernel"
+node out/bench/linux-boot.bench.js "${RUNS:-11}" "$kernel"
+echo "== throughput: wrk peak, fixed rate at half peak (the unikernel joins once it serves the app)"
+node out/bench/throughput.bench.js --runs "${RUNS:-10}" linux host
+echo "== smallest guest RAM"
+node out/bench/memory.bench.js linux
+node out/bench/memory.bench.js unikernel="$kernel"
+echo "== KeyValue panel ingest (MONITOR → correlator → batches)"
+node out/bench/kv-ingest.bench.js
