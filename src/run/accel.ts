@@ -23,16 +23,16 @@ export async function chooseAccel(choice: AccelChoice, ctx: ProbeContext): Promi
     ctx.log('accel auto: /dev/kvm is not usable, using TCG');
     return 'tcg';
   }
-  const ok = await probeKvm(ctx);
+  const ok = await probeBoot(ctx, 'kvm');
   ctx.log(ok ? 'accel auto: KVM probe boot succeeded, using KVM' : 'accel auto: KVM probe boot failed, using TCG');
   return ok ? 'kvm' : 'tcg';
 }
 
-/** Boots the kernel with `probe=1` (it exits with status 0 right after its early init) under KVM. */
-async function probeKvm(ctx: ProbeContext): Promise<boolean> {
+/** Boots the kernel with `probe=1` (it exits with status 0 right after its early init) under `accel`. */
+export async function probeBoot(ctx: ProbeContext, accel: 'tcg' | 'kvm'): Promise<boolean> {
   const result = await execa(
     ctx.qemuBinary,
-    ['-M', 'microvm', '-accel', 'kvm', '-m', '64', '-nodefaults', '-no-user-config', '-nographic',
+    ['-M', 'microvm', '-accel', accel, '-m', '64', '-nodefaults', '-no-user-config', '-nographic',
       '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', ctx.kernel, '-append', 'probe=1'],
     { reject: false, timeout: 10_000, stdin: 'ignore' },
   );

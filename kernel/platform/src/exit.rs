@@ -10,6 +10,8 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 /// Why the kernel stops; the QEMU exit status is documented in kernel/README.md.
 #[derive(Clone, Copy)]
 pub enum Exit {
+    /// QEMU status 1: `probe=1` reached the end of the early boot.
+    ProbeOk = 0,
     /// QEMU status 3: bad command line, missing or invalid app module, no network device, ….
     BootFailed = 1,
     /// QEMU status 5: a panic or CPU exception (a kernel bug).

@@ -44,6 +44,10 @@ extern "C" fn kmain(start_info: u32) -> ! {
         (heap_end - heap_start) >> 20,
         clock::tsc_hz() / 1_000_000
     );
+    if settings.probe {
+        log::info!("probe: ok");
+        exit::exit(exit::Exit::ProbeOk);
+    }
 
     let module = boot.module.unwrap_or_else(|| boot_failed("no app module: pass the app's .wasm with QEMU -initrd"));
     let app = app::load(module).unwrap_or_else(|e| boot_failed(e));

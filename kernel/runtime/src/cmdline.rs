@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// Every key the kernel accepts, in the order the documentation lists them.
-pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log"];
+pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe"];
 
 /// An IPv4 address as four octets (kept free of any network crate).
 pub type Ipv4 = [u8; 4];
@@ -46,11 +46,14 @@ pub struct Settings {
     pub port: u16,
     pub redis: Option<RedisSettings>,
     pub log: LogLevel,
+    /// `probe=1`: stop right after the early boot with status 0. The host's `--accel auto` boots
+    /// this under KVM to learn whether KVM really runs the kernel (some hosts fail at the first SSE).
+    pub probe: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info }
+        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false }
     }
 }
 
@@ -91,6 +94,7 @@ struct Raw {
     redis_user: Option<String>,
     redis_password: Option<String>,
     log: Option<LogLevel>,
+    probe: bool,
 }
 
 /// Parses a whole command line. An empty line gives the defaults.
@@ -142,6 +146,8 @@ fn apply(raw: &mut Raw, key: &str, value: &str) -> Result<(), &'static str> {
                 _ => return Err("expected error, warn, info, debug or trace"),
             })
         }
+        "probe" if value == "1" => raw.probe = true,
+        "probe" => return Err("expected 1"),
         _ => unreachable!("every key in KEYS has an arm"),
     }
     Ok(())
@@ -177,7 +183,7 @@ fn check(raw: Raw) -> Result<Settings, CmdlineError> {
         return Err(CmdlineError::Missing { key: "redis_user", needs: "`redis_password=`" });
     }
     let redis = raw.redis.map(|(addr, port)| RedisSettings { addr, port, user: raw.redis_user, password: raw.redis_password });
-    Ok(Settings { ip, port: raw.port.unwrap_or(defaults.port), redis, log: raw.log.unwrap_or(defaults.log) })
+    Ok(Settings { ip, port: raw.port.unwrap_or(defaults.port), redis, log: raw.log.unwrap_or(defaults.log), probe: raw.probe })
 }
 
 /// `s` split around the first `separator` byte. (Byte loops here rather than `str::split_once`
@@ -340,15 +346,25 @@ mod tests {
     #[test]
     fn general_errors() {
         assert_eq!(err("colour=blue"),
-            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log)");
+            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe)");
         assert_eq!(err("port=1 port=2"), "kernel argument `port` given twice");
         assert_eq!(err("quiet"), "kernel argument `quiet` is not key=value");
         assert_eq!(err("port="), "`port=`: value is empty");
-        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log)");
+        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe)");
     }
 
     #[test]
     fn values_may_contain_equals() {
         assert_eq!(parse("redis=10.0.2.2:1 redis_password=a=b").unwrap().redis.unwrap().password, Some("a=b".into()));
+    }
+
+    #[test]
+    fn probe_key() {
+        assert!(parse("probe=1").unwrap().probe);
+        assert!(!parse("").unwrap().probe);
+        assert_eq!(
+            parse("probe=yes"),
+            Err(CmdlineError::BadValue { key: "probe".to_string(), value: "yes".to_string(), reason: "expected 1" })
+        );
     }
 }
