@@ -8,11 +8,8 @@ echo "== boot → first HTTP answer vs the QEMU floor (TCG, microvm)"
 node out/bench/boot.bench.js "$kernel" "$floor" "${RUNS:-15}"
 
 # The Linux baseline needs Debian's kernel and a static busybox (bench only, not tests).
-need=()
-for p in linux-image-amd64 busybox-static cpio kmod xz-utils wrk; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if ((${#need[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+source scripts/apt.sh
+apt_install_missing bench linux-image-amd64 busybox-static cpio kmod xz-utils wrk
 
 echo "== Linux guest boot → first 200 on /hello, vs the unikernel"
 node out/bench/linux-boot.bench.js "${RUNS:-11}" "$kernel"

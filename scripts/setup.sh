@@ -16,19 +16,8 @@ APT_PACKAGES=(
 WIT_BINDGEN_VERSION=0.63.0
 TOOLS=.uniwasm/tools
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" = 0 ]; then SUDO=(); elif sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
-    echo "setup: cannot install packages without root. Run as root, or: sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source scripts/apt.sh
+apt_install_missing setup "${APT_PACKAGES[@]}"
 
 # code-server, Node 24, vsce and playwright-core for the VS Code tests (own stamp file; no-op when there).
 bash scripts/install-code-server.sh
