@@ -70,7 +70,9 @@ test('an extension-host test module that fails exits 1 with its assertion messag
 test('stop() ends code-server and every process it started', async () => {
   for (const s of [server, hostServer]) {
     const pids = s.processes();
-    assert.ok(pids.length >= 3, `code-server, its server process and extension hosts: ${pids}`);
+    // code-server's entry process and its server always run; extension hosts may already have ended
+    // with the browser window that used them.
+    assert.ok(pids.length >= 2, `code-server and its server process: ${pids}`);
     await s.stop();
     assert.deepEqual(pids.filter(alive), []);
   }
