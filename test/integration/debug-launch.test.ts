@@ -26,13 +26,19 @@ async function stopAfter(dc: DebugClient, action: () => Promise<unknown>, timeou
   return (await stopped) as DebugProtocol.StoppedEvent;
 }
 
-test('launch: entry, step, kernel function breakpoint, HTTP after continue, pause, memory, clean disconnect', async () => {
-  const port = await freePort();
+/** The standalone adapter over stdio, with its output events collected. */
+async function startClient(): Promise<{ dc: DebugClient; output: string[] }> {
   const dc = new DebugClient('node', join(productRoot(), 'dist', 'debugAdapter.js'), 'uniwasm');
   dc.defaultTimeout = 120_000;
   await dc.start();
   const output: string[] = [];
   dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+  return { dc, output };
+}
+
+test('launch: entry, step, kernel function breakpoint, HTTP after continue, pause, memory, clean disconnect', async () => {
+  const port = await freePort();
+  const { dc, output } = await startClient();
   try {
     const started = Date.now();
     await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
@@ -90,11 +96,7 @@ test('launch: entry, step, kernel function breakpoint, HTTP after continue, paus
 
 test('launch: QEMU dying ends the session with terminated, the reason, and no Redis left', async () => {
   const port = await freePort();
-  const dc = new DebugClient('node', join(productRoot(), 'dist', 'debugAdapter.js'), 'uniwasm');
-  dc.defaultTimeout = 120_000;
-  await dc.start();
-  const output: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+  const { dc, output } = await startClient();
   try {
     await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
     const initialized = dc.waitForEvent('initialized');
