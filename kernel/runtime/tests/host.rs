@@ -172,7 +172,7 @@ HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nContent-Length: 3\r\nConnection: 
 #[test]
 fn demo_guest_on_real_redis() {
     let redis = common::Redis::start(&[]);
-    let client = resp::Client::new(common::StdTcp::new(redis.port), resp::Config::default());
+    let client = resp::Client::new(common::local_tcp(redis.port), resp::Config::default());
     let mut app = load(Box::new(client));
     assert_eq!(app.handle(&request(Method::Put, "/kv/a", Some(b"1"))).status, 200);
     assert_eq!(get(&mut app, "/kv/a").body, b"1");

@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::{Redis, StdTcp};
+use common::{local_tcp, Redis, StdTcp};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use uniwasm_runtime::kv::{KeyValueStore, KvError};
 use uniwasm_runtime::resp::{Client, ClientError, Config, Value};
 
 fn client(port: u16, config: Config) -> Client<StdTcp> {
-    Client::new(StdTcp::new(port), config)
+    Client::new(local_tcp(port), config)
 }
 
 #[test]

@@ -1,66 +1,19 @@
 //! Test helpers shared by the integration tests: a `std` TCP transport for
-//! the RESP client and a `redis-server` child process.
+//! the RESP client (uniwasm-host's own) and a `redis-server` child process.
 #![allow(dead_code)] // each test crate uses part of this
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use uniwasm_runtime::resp::{IoError, Transport};
 
-/// A `std` TCP transport; deadlines are milliseconds since `epoch`.
-pub struct StdTcp {
-    addr: SocketAddr,
-    epoch: Instant,
-    stream: Option<TcpStream>,
-}
+// The std transport uniwasm-host runs with, so the tests exercise that very code.
+#[path = "../../../hostrun/src/tcp.rs"]
+mod tcp;
+pub use tcp::StdTcp;
 
-impl StdTcp {
-    pub fn new(port: u16) -> Self {
-        StdTcp { addr: SocketAddr::from(([127, 0, 0, 1], port)), epoch: Instant::now(), stream: None }
-    }
-    /// Time left until `deadline`, or a timeout error if it has passed.
-    fn left(&self, deadline: u64) -> Result<Duration, IoError> {
-        match deadline.checked_sub(self.now_ms()) {
-            Some(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-            _ => Err(IoError::TimedOut),
-        }
-    }
-    fn stream(&mut self) -> Result<&mut TcpStream, IoError> {
-        self.stream.as_mut().ok_or_else(|| IoError::Failed("not connected".into()))
-    }
-}
-
-fn io(e: std::io::Error) -> IoError {
-    match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => IoError::TimedOut,
-        _ => IoError::Failed(e.to_string()),
-    }
-}
-
-impl Transport for StdTcp {
-    fn connect(&mut self, deadline: u64) -> Result<(), IoError> {
-        self.stream = Some(TcpStream::connect_timeout(&self.addr, self.left(deadline)?).map_err(io)?);
-        Ok(())
-    }
-    fn send(&mut self, data: &[u8], deadline: u64) -> Result<(), IoError> {
-        let left = self.left(deadline)?;
-        let s = self.stream()?;
-        s.set_write_timeout(Some(left)).map_err(io)?;
-        s.write_all(data).map_err(io)
-    }
-    fn recv(&mut self, buf: &mut [u8], deadline: u64) -> Result<usize, IoError> {
-        let left = self.left(deadline)?;
-        let s = self.stream()?;
-        s.set_read_timeout(Some(left)).map_err(io)?;
-        s.read(buf).map_err(io)
-    }
-    fn close(&mut self) {
-        self.stream = None;
-    }
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
-    }
+/// The transport to a server on 127.0.0.1:`port`.
+pub fn local_tcp(port: u16) -> StdTcp {
+    StdTcp::new(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 /// A `redis-server` child, stopped on drop.
