@@ -1,27 +1,34 @@
 //! The hand-over of the boot module (the app's WebAssembly) to the runtime.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
+
+use uniwasm_runtime::host::{App, AppConfig};
+use uniwasm_runtime::kv::KeyValueStore;
+use uniwasm_runtime::trace::Tracer;
 
 const WASM_MAGIC: [u8; 4] = *b"\0asm";
 const WASM_VERSION: [u8; 4] = [1, 0, 0, 0];
 
-/// The loaded app. The runtime will instantiate the module here; until then, the header is checked.
-pub struct App {
-    pub size: usize,
+/// Loads the module (QEMU `-initrd`) and runs its `init`; the error is a boot-failure reason.
+pub fn load(module: &[u8], store: Box<dyn KeyValueStore>, tracer: Option<Box<dyn Tracer>>) -> Result<App, String> {
+    check_header(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))?;
+    App::load_traced(module, store, tracer, AppConfig::default()).map_err(|e| format!("app: {e}"))
 }
 
-/// Hands the module (QEMU `-initrd`) to the runtime; the error is a boot-failure reason.
-pub fn load(module: &'static [u8]) -> Result<App, String> {
-    let not_wasm = |why: String| format!("app module is not a WebAssembly module: {why}");
+/// The module's first 8 bytes, checked here so that a wrong file (an ELF, a text file, a
+/// component) is named as such rather than as a parse error deep in the module.
+fn check_header(module: &[u8]) -> Result<(), String> {
     if module.len() < 8 {
-        return Err(not_wasm(format!("only {} bytes", module.len())));
+        return Err(format!("only {} bytes", module.len()));
     }
     if module[..4] != WASM_MAGIC {
-        return Err(not_wasm(format!("starts with {:02x?}, expected {:02x?}", &module[..4], WASM_MAGIC)));
+        return Err(format!("starts with {:02x?}, expected {:02x?}", &module[..4], WASM_MAGIC));
     }
     if module[4..8] != WASM_VERSION {
-        return Err(not_wasm(format!("version {:02x?}, expected {:02x?} (version 1)", &module[4..8], WASM_VERSION)));
+        let hint = if module[4..8] == [0x0d, 0, 1, 0] { " — a component, not a core module" } else { "" };
+        return Err(format!("version {:02x?}, expected {:02x?} (version 1){hint}", &module[4..8], WASM_VERSION));
     }
-    Ok(App { size: module.len() })
+    Ok(())
 }

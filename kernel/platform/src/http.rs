@@ -1,12 +1,14 @@
-//! The HTTP listener: a pool of TCP sockets on one port, each answering any request with a
-//! fixed page once the request's headers are complete (they may arrive in pieces).
+//! The HTTP listener: a pool of TCP sockets on the app's port, each one a keep-alive HTTP/1.1
+//! connection of the runtime (`http::Connection`), whose requests the app answers.
 
-use alloc::format;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State as TcpState;
 use smoltcp::time::{Duration, Instant};
+use uniwasm_runtime::host::App;
+use uniwasm_runtime::http;
 
 use crate::net::{self, Net};
 
@@ -16,136 +18,144 @@ const MAX_SOCKETS: usize = 64;
 /// Sockets kept listening: the pool starts with these (boot time matters) and grows while
 /// fewer listen, up to `MAX_SOCKETS`.
 const SPARE_SOCKETS: usize = 16;
-/// Receive and send buffer of each socket: requests are read as they come and replies are
+/// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
 const SOCKET_BUFFER: usize = 4096;
-/// Requests with larger headers get a 431 answer.
-const MAX_REQUEST: usize = 8 * 1024;
-/// A connection may last this long, from accept to close.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection that neither receives nor sends for this long is dropped, and so is one whose
+/// request has not been answered this long after its first byte (a slow client must not hold a
+/// socket forever).
+const TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Clone, Copy, PartialEq)]
-enum Reply {
-    Page,
-    TooLarge,
-}
-
-#[derive(Clone, Copy)]
-enum State {
-    /// Listening, no client yet.
-    Idle,
-    /// Reading the request, connected since the given time.
-    Reading(Instant),
-    /// Sending a reply; bytes sent so far.
-    Replying(Instant, Reply, usize),
-    /// Reply sent and FIN queued: waiting for the connection to end.
-    Done(Instant),
-}
-
-struct Connection {
+/// One socket of the pool and the HTTP connection on it.
+struct Slot {
     handle: SocketHandle,
-    request: Vec<u8>,
-    state: State,
+    /// `None` while the socket listens.
+    conn: Option<Conn>,
+}
+
+struct Conn {
+    http: http::Connection,
+    /// Whether more requests may come (false once HTTP said close, or the client hung up).
+    reading: bool,
+    /// Responses not yet sent, from `sent` on.
+    out: Vec<u8>,
+    sent: usize,
+    last_activity: Instant,
+    /// When the first byte of the request being read arrived.
+    request_started: Option<Instant>,
+}
+
+impl Conn {
+    fn new(now: Instant) -> Conn {
+        Conn {
+            http: http::Connection::new(http::Limits::default()),
+            reading: true,
+            out: Vec::new(),
+            sent: 0,
+            last_activity: now,
+            request_started: None,
+        }
+    }
+
+    fn timed_out(&self, now: Instant) -> bool {
+        now - self.last_activity > TIMEOUT || self.request_started.is_some_and(|t| now - t > TIMEOUT)
+    }
 }
 
 pub struct HttpServer {
     port: u16,
-    connections: Vec<Connection>,
-    page: Vec<u8>,
-    too_large: Vec<u8>,
-}
-
-fn response(status: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+    slots: Vec<Slot>,
+    /// Bytes read from one socket, handed to its connection.
+    received: Vec<u8>,
 }
 
 impl HttpServer {
-    /// Listens on `port` and answers every request with `body` (200, text/plain).
-    pub fn new(net: &mut Net, port: u16, body: &str) -> HttpServer {
-        let mut server = HttpServer {
-            port,
-            connections: Vec::new(),
-            page: response("200 OK", body),
-            too_large: response("431 Request Header Fields Too Large", "request too large\n"),
-        };
+    pub fn new(net: &mut Net, port: u16) -> HttpServer {
+        let mut server = HttpServer { port, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
         server.add_listeners(net, SPARE_SOCKETS);
         server
     }
 
     fn add_listeners(&mut self, net: &mut Net, count: usize) {
-        for _ in 0..count.min(MAX_SOCKETS - self.connections.len()) {
+        for _ in 0..count.min(MAX_SOCKETS - self.slots.len()) {
             let handle = net.listen(self.port, SOCKET_BUFFER);
-            self.connections.push(Connection { handle, request: Vec::new(), state: State::Idle });
+            self.slots.push(Slot { handle, conn: None });
         }
     }
 
-    /// Advances every connection as far as it can go without blocking.
-    pub fn serve(&mut self, net: &mut Net) {
-        let now = net::now();
+    /// Advances every connection as far as it can go without waiting for the network. The app
+    /// runs while `net` is not borrowed: its KeyValue calls use the network themselves.
+    pub fn serve(&mut self, net: &RefCell<Net>, app: &mut App) {
         let mut listening = 0;
-        for conn in &mut self.connections {
-            let socket = net.tcp(conn.handle);
-            if !socket.is_open() {
-                // Closed, or TIME-WAIT after our FIN: listen again at once (the peer has its
-                // answer; keeping TIME-WAIT would starve the pool under load).
-                conn.state = State::Idle;
-                conn.request.clear();
-                let _ = socket.listen(self.port); // cannot fail: closed socket, non-zero port
-                listening += 1;
-                continue;
-            }
-            if !socket.is_active() {
-                listening += 1;
-                continue;
-            }
-            if socket.state() == TcpState::SynReceived {
-                continue; // the handshake is not done (smoltcp times it out)
-            }
-            if let State::Idle = conn.state {
-                conn.state = State::Reading(now);
-            }
-            if let State::Reading(since) = conn.state {
-                // A loop: the received bytes may wrap around the socket's ring buffer.
-                while socket.can_recv() && conn.request.len() < MAX_REQUEST {
-                    let room = MAX_REQUEST - conn.request.len();
-                    let _ = socket.recv(|data| {
-                        let n = data.len().min(room);
-                        conn.request.extend_from_slice(&data[..n]);
-                        (n, ())
-                    });
-                }
-                if headers_complete(&conn.request) {
-                    conn.state = State::Replying(since, Reply::Page, 0);
-                } else if conn.request.len() >= MAX_REQUEST {
-                    conn.state = State::Replying(since, Reply::TooLarge, 0);
-                } else if !socket.may_recv() {
-                    socket.abort(); // the client hung up before finishing its request
+        for slot in &mut self.slots {
+            let now = net::now();
+            // Reading: what the socket has, into `received`.
+            {
+                let mut net = net.borrow_mut();
+                let socket = net.tcp(slot.handle);
+                if !socket.is_open() {
+                    // Closed, or TIME-WAIT after our FIN: listen again at once (the peer has its
+                    // answer; keeping TIME-WAIT would starve the pool under load).
+                    slot.conn = None;
+                    let _ = socket.listen(self.port); // cannot fail: closed socket, non-zero port
+                    listening += 1;
                     continue;
                 }
-            }
-            if let State::Replying(since, reply, sent) = conn.state {
-                let bytes = if reply == Reply::Page { &self.page } else { &self.too_large };
-                let sent = sent + socket.send_slice(&bytes[sent..]).unwrap_or(0);
-                if sent == bytes.len() {
-                    socket.close();
-                    conn.state = State::Done(since);
-                } else {
-                    conn.state = State::Replying(since, reply, sent);
+                if !socket.is_active() {
+                    listening += 1;
+                    continue;
+                }
+                if socket.state() == TcpState::SynReceived {
+                    continue; // the handshake is not done (smoltcp times it out)
+                }
+                let conn = slot.conn.get_or_insert_with(|| Conn::new(now));
+                self.received.clear();
+                // A loop: the received bytes may wrap around the socket's ring buffer.
+                while conn.reading && socket.can_recv() {
+                    let _ = socket.recv(|data| {
+                        self.received.extend_from_slice(data);
+                        (data.len(), ())
+                    });
+                }
+                if conn.reading && self.received.is_empty() && !socket.may_recv() {
+                    conn.reading = false; // the client hung up; what is pending is still sent
                 }
             }
-            let (State::Reading(since) | State::Replying(since, ..) | State::Done(since)) = conn.state else { continue };
-            if now - since > CONNECTION_TIMEOUT {
-                socket.abort(); // a stalled or silent client must not hold a socket forever
+            let conn = slot.conn.as_mut().expect("set above");
+            // Answering, with the network free.
+            if !self.received.is_empty() {
+                conn.last_activity = now;
+                conn.request_started.get_or_insert(now);
+                let answered_before = conn.out.len();
+                conn.reading = conn.http.receive(&self.received, &mut conn.out, |request| app.handle(request));
+                if conn.out.len() > answered_before {
+                    conn.request_started = None;
+                }
+                if let (false, Some(status)) = (conn.reading, conn.http.rejected()) {
+                    app.trace_rejected(status);
+                }
+            }
+            // Sending.
+            let mut net = net.borrow_mut();
+            let socket = net.tcp(slot.handle);
+            if conn.sent < conn.out.len() {
+                let n = socket.send_slice(&conn.out[conn.sent..]).unwrap_or(0);
+                if n > 0 {
+                    conn.sent += n;
+                    conn.last_activity = now;
+                }
+            }
+            if conn.sent == conn.out.len() {
+                conn.out.clear();
+                conn.sent = 0;
+                if !conn.reading {
+                    socket.close();
+                }
+            }
+            if conn.timed_out(now) {
+                socket.abort();
             }
         }
-        self.add_listeners(net, SPARE_SOCKETS.saturating_sub(listening));
+        self.add_listeners(&mut net.borrow_mut(), SPARE_SOCKETS.saturating_sub(listening));
     }
-}
-
-fn headers_complete(request: &[u8]) -> bool {
-    request.windows(4).any(|w| w == b"\r\n\r\n")
 }

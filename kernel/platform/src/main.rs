@@ -14,15 +14,20 @@ mod exit;
 mod http;
 mod memory;
 mod net;
-mod redis_ping;
+mod redis_tcp;
 mod serial;
+mod trace;
 mod virtio;
 
-use alloc::format;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use exit::boot_failed;
 use uniwasm_runtime::cmdline::{self, LogLevel, Settings};
+use uniwasm_runtime::host::{App, NoStore};
+use uniwasm_runtime::kv::KeyValueStore;
 
 /// Called by the entry code in boot.rs, in long mode on the boot stack.
 #[no_mangle]
@@ -50,17 +55,29 @@ extern "C" fn kmain(start_info: u32) -> ! {
     }
 
     let module = boot.module.unwrap_or_else(|| boot_failed("no app module: pass the app's .wasm with QEMU -initrd"));
-    let app = app::load(module).unwrap_or_else(|e| boot_failed(e));
-    log::info!("app: {} bytes", app.size);
     // The clock was calibrated while booting this far; it only waits if that took < 0.5 ms.
     clock::finish_calibration();
     if clock::pit_missing() {
         log::warn!("clock: no PIT answered; assuming a {} MHz TSC", clock::tsc_hz() / 1_000_000);
     }
 
+    // The network comes first: the app's `init` may already use Redis.
     let device = virtio::find_net().unwrap_or_else(|e| boot_failed(e));
-    let mut net = net::Net::new(device, &settings.ip);
-    serve(&mut net, &settings, &format!("uniwasm: app of {} bytes loaded\n", app.size))
+    let net = Rc::new(RefCell::new(net::Net::new(device, &settings.ip)));
+    let store: Box<dyn KeyValueStore> = match &settings.redis {
+        Some(redis) => Box::new(redis_tcp::client(net.clone(), redis)),
+        None => Box::new(NoStore),
+    };
+    let loaded_at = clock::since_boot_us();
+    let app = app::load(module, store, trace::init()).unwrap_or_else(|e| boot_failed(e));
+    log::info!("app: {} bytes, started in {} ms", module.len(), (clock::since_boot_us() - loaded_at) / 1000);
+    for (method, pattern, handler) in app.routes() {
+        log::info!("app: {} {pattern} -> {handler}", method.as_str());
+    }
+    if app.port().is_some_and(|p| p != settings.port) {
+        log::warn!("app: asked for {}, serving on port {} (kernel command line)", app.address().unwrap_or(""), settings.port);
+    }
+    serve(&net, app, &settings)
 }
 
 fn parse_cmdline(raw: &[u8]) -> Settings {
@@ -79,25 +96,21 @@ fn parse_cmdline(raw: &[u8]) -> Settings {
 }
 
 /// The poll loop: network in, sockets served, network out, sleep until the next event.
-fn serve(net: &mut net::Net, settings: &Settings, page: &str) -> ! {
-    let mut http = http::HttpServer::new(net, settings.port, page);
-    let mut redis = settings.redis.as_ref().map(redis_ping::RedisPing::new);
+fn serve(net: &RefCell<net::Net>, mut app: App, settings: &Settings) -> ! {
+    let mut http = http::HttpServer::new(&mut net.borrow_mut(), settings.port);
+    let mut heap = trace::HeapReport::new();
     let mut ready = false;
     loop {
-        net.poll();
-        http.serve(net);
-        if let (Some(probe), Some(redis_settings)) = (&mut redis, &settings.redis) {
-            probe.step(net, redis_settings);
-            if probe.is_finished() {
-                redis = None;
-            }
-        }
+        net.borrow_mut().poll();
+        http.serve(net, &mut app);
+        heap.tick();
         if !ready {
-            if let Some(addr) = net.address() {
+            if let Some(addr) = net.borrow().address() {
                 log::info!("ready: listening on {addr}:{}", settings.port);
                 ready = true;
             }
         }
+        let mut net = net.borrow_mut();
         net.poll();
         net.wait();
     }

@@ -36,6 +36,13 @@ pub fn init_heap(boot: &BootInfo) -> Result<(u64, u64), &'static str> {
     Ok((start, end))
 }
 
+/// Bytes allocated, and bytes the heap has.
+pub fn heap_usage() -> (usize, usize) {
+    let talc = ALLOCATOR.lock();
+    let counters = talc.get_counters();
+    (counters.allocated_bytes, counters.claimed_bytes)
+}
+
 /// The largest part of [low, high) that no reserved range touches.
 fn largest_gap(low: u64, high: u64, reserved: &[(u64, u64)]) -> (u64, u64) {
     let mut best = (0, 0);

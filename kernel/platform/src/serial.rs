@@ -1,4 +1,5 @@
-//! The serial console (COM1) and the logger behind the `log` macros.
+//! The serial ports: the console (COM1) and the logger behind the `log` macros, and the trace
+//! port (COM2, see trace.rs).
 //!
 //! Each record is one line: `[    0.012345] INFO  message` (seconds since boot, level padded to 5).
 //! Records from other crates (virtio-drivers, …) carry their module path, `DEBUG virtio_drivers::…: message`,
@@ -9,8 +10,42 @@ use core::fmt::{self, Write};
 use crate::{clock, cpu};
 
 const COM1: u16 = 0x3f8;
-const LINE_STATUS: u16 = COM1 + 5;
+pub const COM2: u16 = 0x2f8;
+const LINE_STATUS: u16 = 5;
+const SCRATCH: u16 = 7;
 const TRANSMIT_EMPTY: u8 = 1 << 5;
+
+/// A 16550 UART at an I/O base.
+#[derive(Clone, Copy)]
+pub struct Uart(pub u16);
+
+impl Uart {
+    /// Whether a UART answers at this base: its scratch register keeps what is written to it
+    /// (without a device, the port reads 0xff).
+    pub fn present(self) -> bool {
+        [0x5a, 0xa5].into_iter().all(|probe| {
+            cpu::outb(self.0 + SCRATCH, probe);
+            cpu::inb(self.0 + SCRATCH) == probe
+        })
+    }
+
+    /// Writes `bytes`, waiting at most `timeout_us` for room before each; false if it timed out
+    /// (the rest is not written).
+    pub fn write_within(self, bytes: &[u8], timeout_us: u64) -> bool {
+        for &byte in bytes {
+            if cpu::inb(self.0 + LINE_STATUS) & TRANSMIT_EMPTY == 0 {
+                let since = clock::since_boot_us();
+                while cpu::inb(self.0 + LINE_STATUS) & TRANSMIT_EMPTY == 0 {
+                    if clock::since_boot_us() - since > timeout_us {
+                        return false;
+                    }
+                }
+            }
+            cpu::outb(self.0, byte);
+        }
+        true
+    }
+}
 
 struct Serial;
 
@@ -18,7 +53,7 @@ impl Write for Serial {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         for byte in s.bytes() {
             // QEMU's UART is ready at once; without a UART the port reads 0xff, so this never spins.
-            while cpu::inb(LINE_STATUS) & TRANSMIT_EMPTY == 0 {}
+            while cpu::inb(COM1 + LINE_STATUS) & TRANSMIT_EMPTY == 0 {}
             cpu::outb(COM1, byte);
         }
         Ok(())

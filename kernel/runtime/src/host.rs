@@ -27,6 +27,7 @@
 use crate::abi::{self, AbiError, GuestMemory, GuestRequest, OkPayload, ResourceKind, ResourceTable};
 use crate::http::{self, Method, Request, Response, RouteMatch, Router};
 use crate::kv::{scoped_key, KeyValueStore, KvError};
+use crate::trace::{self, Event, Tracer};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -198,6 +199,9 @@ struct HostState {
     kv_unavailable: bool,
     /// Set when a call back into the guest (cabi_realloc) ran out of fuel.
     out_of_fuel: bool,
+    tracer: Option<Box<dyn Tracer>>,
+    /// The id of the request being handled, for the `req` of `kv` trace events.
+    request_id: Option<u64>,
 }
 
 /// The guest memory seen through a store context.
@@ -303,15 +307,19 @@ fn run_import(import: Import, ctx: &mut Caller<'_, HostState>, a: &[u32]) -> abi
     };
     Ok(match import {
         Import::KvOpen => {
+            let started = now_us(ctx.data());
             let name = string(ctx, a[0], a[1])?;
             let state = ctx.data_mut();
-            if name.is_empty() {
-                Returned::Err(KvError::InvalidKey("empty container name".into()).into())
+            let result = if name.is_empty() {
+                Err(KvError::InvalidKey("empty container name".into()))
             } else {
-                Returned::Ok(Payload::Handle(state.table.insert(Resource::Keyvalue { container: name })))
-            }
+                Ok(Payload::Handle(state.table.insert(Resource::Keyvalue { container: name.clone() })))
+            };
+            trace_kv(state, KvCall { import, container: &name, key: None, value: None }, &result, started);
+            kv_returned(state, result)
         }
         Import::KvGet | Import::KvSet | Import::KvDelete => {
+            let started = now_us(ctx.data());
             let key = string(ctx, a[1], a[2])?;
             let value = match import {
                 Import::KvSet => {
@@ -329,23 +337,28 @@ fn run_import(import: Import, ctx: &mut Caller<'_, HostState>, a: &[u32]) -> abi
                 match import {
                     Import::KvGet => match state.kv.get(&skey) {
                         Ok(Some(v)) => Ok(Payload::Bytes(v)),
-                        Ok(None) => Err(KvError::KeyNotFound(key)),
+                        Ok(None) => Err(KvError::KeyNotFound(key.clone())),
                         Err(e) => Err(e),
                     },
                     Import::KvSet => state.kv.set(&skey, &value).map(|()| Payload::Unit),
                     _ => state.kv.delete(&skey).map(|()| Payload::Unit),
                 }
             };
+            let value = (import == Import::KvSet).then_some(value.as_slice());
+            trace_kv(state, KvCall { import, container: &container, key: Some(&key), value }, &result, started);
             kv_returned(state, result)
         }
         Import::KvKeys => {
+            let started = now_us(ctx.data());
             let state = ctx.data_mut();
-            let prefix = scoped_key(&container(state, a[0])?, "");
+            let container = container(state, a[0])?;
+            let prefix = scoped_key(&container, "");
             let result = state.kv.keys_with_prefix(&prefix).map(|keys| {
                 // Keys set by others may not be UTF-8; a WIT string must be.
                 let strip = |k: Vec<u8>| String::from_utf8_lossy(&k[prefix.len().min(k.len())..]).into_owned();
                 Payload::Strings(keys.into_iter().map(strip).collect())
             });
+            trace_kv(state, KvCall { import, container: &container, key: None, value: None }, &result, started);
             kv_returned(state, result)
         }
         Import::KvDrop => {
@@ -408,6 +421,52 @@ fn container(state: &mut HostState, handle: u32) -> abi::AbiResult<String> {
         Resource::Keyvalue { container } => Ok(container.clone()),
         _ => unreachable!("get_mut checked the kind"),
     }
+}
+
+/// A KeyValue call's lifted arguments, for its trace event.
+struct KvCall<'a> {
+    import: Import,
+    container: &'a str,
+    key: Option<&'a str>,
+    /// The `value` argument of `set`.
+    value: Option<&'a [u8]>,
+}
+
+fn now_us(state: &HostState) -> u64 {
+    state.tracer.as_ref().map_or(0, |t| t.now_us())
+}
+
+/// Emits the `kv` event of a call that returned `result` (docs/TRACE.md).
+fn trace_kv(state: &mut HostState, call: KvCall<'_>, result: &Result<Payload, KvError>, started: u64) {
+    let request_id = state.request_id;
+    let Some(tracer) = state.tracer.as_mut() else { return };
+    let field = IMPORTS.iter().find(|i| i.3 == call.import).map_or("", |i| i.1);
+    let mut event = Event::new("kv");
+    if let Some(id) = request_id {
+        event = event.int("req", id);
+    }
+    event = event.str("iface", KEYVALUE).str("fn", field).str("container", call.container);
+    if let Some(key) = call.key {
+        event = event.str("key", key);
+    }
+    let value = match (call.value, result) {
+        (Some(value), _) => Some(value),
+        (None, Ok(Payload::Bytes(bytes))) => Some(bytes.as_slice()),
+        _ => None,
+    };
+    if let Some(value) = value {
+        event = event.int("value_bytes", value.len() as u64).preview("value_b64", value);
+    }
+    event = match result {
+        Ok(Payload::Strings(keys)) => event
+            .strs("keys", keys.iter().take(trace::MAX_KEYS).map(String::as_str))
+            .int("key_count", keys.len() as u64)
+            .bool("ok", true),
+        Ok(_) => event.bool("ok", true),
+        Err(e) => event.bool("ok", false).str("err", e.case_name()).str("err_msg", e.case().1),
+    };
+    let line = event.int("dur_us", tracer.now_us().saturating_sub(started)).finish();
+    tracer.emit(&line);
 }
 
 fn kv_returned(state: &mut HostState, result: Result<Payload, KvError>) -> Returned {
@@ -482,9 +541,11 @@ fn extern_type(t: &ExternType) -> String {
 }
 
 impl HostState {
-    fn new(kv: Box<dyn KeyValueStore>, config: &AppConfig) -> Self {
+    fn new(kv: Box<dyn KeyValueStore>, tracer: Option<Box<dyn Tracer>>, config: &AppConfig) -> Self {
         HostState {
             kv,
+            tracer,
+            request_id: None,
             limits: StoreLimitsBuilder::new().memory_size(config.max_memory).instances(1).build(),
             table: ResourceTable::default(),
             guest: None,
@@ -536,20 +597,33 @@ pub struct App {
     instance: Option<Instance>,
     /// Set by a trap: the next request restarts the instance first.
     poisoned: bool,
+    /// The id of the last request handled (ids start at 1 and name requests in trace events).
+    last_request_id: u64,
 }
 
 impl App {
     /// Loads and starts the app in `wasm`, with `kv` as its key-value store.
     pub fn load(wasm: &[u8], kv: Box<dyn KeyValueStore>, config: AppConfig) -> Result<App, LoadError> {
+        App::load_traced(wasm, kv, None, config)
+    }
+
+    /// [`load`](App::load), writing trace events (docs/TRACE.md) of `init` and of every request
+    /// to `tracer`.
+    pub fn load_traced(
+        wasm: &[u8],
+        kv: Box<dyn KeyValueStore>,
+        tracer: Option<Box<dyn Tracer>>,
+        config: AppConfig,
+    ) -> Result<App, LoadError> {
         let mut wasmi_config = Config::default();
-        wasmi_config.consume_fuel(true).compilation_mode(CompilationMode::Eager);
+        wasmi_config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation);
         let engine = Engine::new(&wasmi_config);
         let module = Module::new(&engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
         check_imports(&module)?;
         check_exports(&module)?;
         let linker = make_linker(&engine);
-        let (store, instance) = start(&module, &linker, HostState::new(kv, &config), &config);
-        Ok(App { instance: Some(instance?), module, linker, config, store, poisoned: false })
+        let (store, instance) = start(&module, &linker, HostState::new(kv, tracer, &config), &config);
+        Ok(App { instance: Some(instance?), module, linker, config, store, poisoned: false, last_request_id: 0 })
     }
 
     /// The address the app gave to `server.serve`, while it serves.
@@ -574,17 +648,64 @@ impl App {
 
     /// Answers one request; never fails (see the module documentation).
     pub fn handle(&mut self, request: &Request) -> Response {
+        self.last_request_id += 1;
+        let state = self.store.data_mut();
+        state.request_id = Some(self.last_request_id);
+        let started = now_us(state);
+        let (response, handler) = self.respond(request);
+        let state = self.store.data_mut();
+        state.request_id = None;
+        if let Some(tracer) = state.tracer.as_mut() {
+            let line = Event::new("http")
+                .int("id", self.last_request_id)
+                .str("method", request.method.as_str())
+                .str("path", &request.uri)
+                .int("status", response.status.into())
+                .int("req_bytes", request.body.as_ref().map_or(0, |b| b.len() as u64))
+                .int("resp_bytes", response.body.len() as u64)
+                .int("dur_us", tracer.now_us().saturating_sub(started))
+                .str("handler", &handler)
+                .strs("req_headers", trace::header_list(&request.headers))
+                .strs("resp_headers", trace::header_list(&response.headers))
+                .preview("req_body_b64", request.body.as_deref().unwrap_or_default())
+                .preview("resp_body_b64", &response.body)
+                .finish();
+            tracer.emit(&line);
+        }
+        response
+    }
+
+    /// Emits the `http` event of a request the HTTP parser refused with `status` (no method, path
+    /// or handler: the request was not understood).
+    pub fn trace_rejected(&mut self, status: u16) {
+        let Some(tracer) = self.store.data_mut().tracer.as_mut() else { return };
+        self.last_request_id += 1;
+        let line = Event::new("http")
+            .int("id", self.last_request_id)
+            .str("method", "")
+            .str("path", "")
+            .int("status", status.into())
+            .int("req_bytes", 0)
+            .int("resp_bytes", 0)
+            .int("dur_us", 0)
+            .str("handler", "")
+            .finish();
+        tracer.emit(&line);
+    }
+
+    /// The response to `request`, and the handler export that made it (`""` when none ran).
+    fn respond(&mut self, request: &Request) -> (Response, String) {
         if self.poisoned {
             if let Err(e) = self.restart() {
-                return Response::text(500, &format!("the app failed to restart: {e}"));
+                return (Response::text(500, &format!("the app failed to restart: {e}")), String::new());
             }
         }
         let Some(serving) = &self.store.data().serving else {
-            return Response::text(503, "the app is not serving");
+            return (Response::text(503, "the app is not serving"), String::new());
         };
         let (handler, params) = match serving.router.find(request.method, request.path()) {
             RouteMatch::Found { handler, params } => (handler.to_string(), params),
-            miss => return http::route_error_response(&miss).unwrap_or_else(|| Response::status(500)),
+            miss => return (http::route_error_response(&miss).unwrap_or_else(|| Response::status(500)), String::new()),
         };
         let guest_request = GuestRequest {
             method: request.method,
@@ -597,7 +718,7 @@ impl App {
         if !matches!(outcome, Outcome::Returned(_)) {
             self.poisoned = true;
         }
-        respond(outcome, self.store.data().kv_unavailable)
+        (respond(outcome, self.store.data().kv_unavailable), handler)
     }
 
     /// Calls the handler export `name` with `request`, then its post-return.
@@ -639,8 +760,10 @@ impl App {
 
     /// Replaces the instance by a fresh one, keeping the key-value store.
     fn restart(&mut self) -> Result<(), LoadError> {
-        let kv = core::mem::replace(&mut self.store.data_mut().kv, Box::new(NoStore));
-        let (store, instance) = start(&self.module, &self.linker, HostState::new(kv, &self.config), &self.config);
+        let state = self.store.data_mut();
+        let kv = core::mem::replace(&mut state.kv, Box::new(NoStore));
+        let tracer = state.tracer.take();
+        let (store, instance) = start(&self.module, &self.linker, HostState::new(kv, tracer, &self.config), &self.config);
         self.store = store;
         self.instance = instance.as_ref().ok().copied();
         self.poisoned = instance.is_err();

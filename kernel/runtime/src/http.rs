@@ -483,11 +483,17 @@ pub fn route_error_response(found: &RouteMatch<'_>) -> Option<Response> {
 pub struct Connection {
     parser: RequestParser,
     open: bool,
+    rejected: Option<u16>,
 }
 
 impl Connection {
     pub fn new(limits: Limits) -> Self {
-        Connection { parser: RequestParser::new(limits), open: true }
+        Connection { parser: RequestParser::new(limits), open: true, rejected: None }
+    }
+
+    /// The status the connection was closed with because a request could not be parsed.
+    pub fn rejected(&self) -> Option<u16> {
+        self.rejected
     }
 
     /// Handles every whole request in the bytes received so far (pipelined
@@ -511,6 +517,7 @@ impl Connection {
                 }
                 Err(status) => {
                     write_response(&Response::status(status), false, false, out);
+                    self.rejected = Some(status);
                     self.open = false;
                     return false;
                 }

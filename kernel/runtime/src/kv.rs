@@ -27,6 +27,12 @@ pub enum KvError {
 }
 
 impl KvError {
+    /// The case's name in the WIT variant (`key-not-found`, …).
+    pub fn case_name(&self) -> &'static str {
+        ["key-not-found", "invalid-key", "invalid-value", "connection-error", "authentication-error", "timeout-error", "io-error", "unexpected-error"]
+            [self.case().0 as usize]
+    }
+
     /// The case index in the WIT variant, and the message.
     pub fn case(&self) -> (u8, &str) {
         match self {

@@ -11,3 +11,4 @@ pub mod host;
 pub mod http;
 pub mod kv;
 pub mod resp;
+pub mod trace;

@@ -272,3 +272,47 @@ fn guest_abi_violations_trap_cleanly() {
     assert_eq!(get(&mut app, "/hello").status, 500);
     assert_eq!(get(&mut app, "/kv/x").status, 404, "other routes still work");
 }
+
+/// Collects trace lines.
+struct Lines(Rc<std::cell::RefCell<Vec<String>>>);
+
+impl uniwasm_runtime::trace::Tracer for Lines {
+    fn emit(&mut self, line: &str) {
+        self.0.borrow_mut().push(line.to_string());
+    }
+    fn now_us(&self) -> u64 {
+        0
+    }
+}
+
+#[test]
+fn traces_requests_and_keyvalue_calls() {
+    let lines = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let config = AppConfig { request_fuel: 1_000_000, ..AppConfig::default() };
+    let mut app =
+        App::load_traced(&demo(), Box::new(MemoryStore::default()), Some(Box::new(Lines(lines.clone()))), config).unwrap();
+    // init opened the container, outside any request.
+    assert_eq!(
+        lines.borrow().as_slice(),
+        [r#"{"type":"kv","iface":"spiderlightning:slight/keyvalue","fn":"[static]keyvalue.open","container":"demo","ok":true,"dur_us":0}"#]
+    );
+    lines.borrow_mut().clear();
+    assert_eq!(app.handle(&request(Method::Put, "/kv/k", Some(b"<v>"))).status, 200);
+    assert_eq!(get(&mut app, "/kv/gone").status, 404);
+    assert_eq!(get(&mut app, "/nope").status, 404);
+    app.trace_rejected(400);
+    let lines = lines.borrow();
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(
+        lines[0],
+        r#"{"type":"kv","req":1,"iface":"spiderlightning:slight/keyvalue","fn":"[method]keyvalue.set","container":"demo","key":"k","value_bytes":3,"value_b64":"PHY+","ok":true,"dur_us":0}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"type":"http","id":1,"method":"PUT","path":"/kv/k","status":200,"req_bytes":3,"resp_bytes":6,"dur_us":0,"handler":"kv-put","req_headers":["Host","test"],"resp_headers":["content-type","text/plain"],"req_body_b64":"PHY+","resp_body_b64":"c3RvcmVk"}"#
+    );
+    assert!(lines[2].contains(r#""req":2,"#) && lines[2].contains(r#""ok":false,"err":"key-not-found","err_msg":"gone""#));
+    assert!(lines[3].starts_with(r#"{"type":"http","id":2,"method":"GET","path":"/kv/gone","status":404,"#));
+    assert!(lines[4].contains(r#""id":3,"method":"GET","path":"/nope","status":404,"#) && lines[4].contains(r#""handler":"""#));
+    assert!(lines[5].starts_with(r#"{"type":"http","id":4,"method":"","path":"","status":400,"#));
+}

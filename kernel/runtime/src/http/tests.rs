@@ -233,7 +233,9 @@ fn connection_answers_errors_and_closes() {
     let mut conn = Connection::new(Limits::default());
     let mut out = Vec::new();
     assert!(conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nBR", &mut out, echo));
+    assert_eq!(conn.rejected(), None);
     assert!(!conn.receive(b"EW / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out, echo));
+    assert_eq!(conn.rejected(), Some(501));
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("HTTP/1.1 200 OK"));
     assert!(text.contains("HTTP/1.1 501 Not Implemented\r\n"), "{text}");

@@ -1,0 +1,75 @@
+//! The trace port: the events of docs/TRACE.md, one JSON line each, on COM2, which the host
+//! connects to a socket of its own (`-serial chardev:…`). Without a COM2 nothing is traced and
+//! nothing is spent on it: the app runs with no tracer.
+
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use uniwasm_runtime::trace::{Event, Tracer, VERSION};
+
+use crate::serial::{Uart, COM2};
+use crate::{clock, memory};
+
+const PORT: Uart = Uart(COM2);
+/// A host that stops reading for this long is given up on: tracing stops, serving goes on.
+const STALL_US: u64 = 200_000;
+/// How often the heap is reported.
+const HEAP_EVERY_US: u64 = 1_000_000;
+
+static ON: AtomicBool = AtomicBool::new(false);
+
+/// Writes trace lines to COM2.
+pub struct PortTracer;
+
+impl Tracer for PortTracer {
+    fn emit(&mut self, line: &str) {
+        if !ON.load(Ordering::Relaxed) {
+            return;
+        }
+        if !(PORT.write_within(line.as_bytes(), STALL_US) && PORT.write_within(b"\n", STALL_US)) {
+            ON.store(false, Ordering::Relaxed);
+            log::warn!("trace: the host stopped reading the trace port; tracing is off");
+        }
+    }
+
+    fn now_us(&self) -> u64 {
+        clock::since_boot_us()
+    }
+}
+
+/// Starts tracing if the machine has a COM2, with the `hello` event; returns the app's tracer.
+pub fn init() -> Option<Box<dyn Tracer>> {
+    if !PORT.present() {
+        return None;
+    }
+    ON.store(true, Ordering::Relaxed);
+    let kernel = concat!("uniwasm ", env!("CARGO_PKG_VERSION"));
+    PortTracer.emit(&Event::new("hello").int("v", VERSION).str("kernel", kernel).finish());
+    report_heap();
+    Some(Box::new(PortTracer))
+}
+
+/// The periodic `heap` event: call from the main loop; it reports at most once a second.
+pub struct HeapReport {
+    next_us: u64,
+}
+
+impl HeapReport {
+    pub fn new() -> HeapReport {
+        HeapReport { next_us: clock::since_boot_us() + HEAP_EVERY_US }
+    }
+
+    pub fn tick(&mut self) {
+        let now = clock::since_boot_us();
+        if now >= self.next_us && ON.load(Ordering::Relaxed) {
+            report_heap();
+            self.next_us = now + HEAP_EVERY_US;
+        }
+    }
+}
+
+fn report_heap() {
+    let (used, total) = memory::heap_usage();
+    let line = Event::new("heap").int("used", used as u64).int("total", total as u64).int("ts_us", clock::since_boot_us());
+    PortTracer.emit(&line.finish());
+}

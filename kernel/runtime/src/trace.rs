@@ -1,0 +1,170 @@
+//! Trace events (docs/TRACE.md, version 1): one flat JSON object per line, written by the runtime
+//! for each HTTP request and each KeyValue call, and by the platform at boot and for the heap.
+//! The platform decides where lines go (the kernel: its second serial port) through [`Tracer`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+/// The format version of docs/TRACE.md.
+pub const VERSION: u64 = 1;
+/// Bytes of a body or value kept in a `_b64` preview.
+pub const PREVIEW_BYTES: usize = 64;
+/// Header pairs kept in `req_headers` / `resp_headers`.
+pub const MAX_HEADER_PAIRS: usize = 64;
+/// Keys kept in the `keys` of a `keyvalue.keys` event (`key_count` says how many there were).
+pub const MAX_KEYS: usize = 32;
+
+/// Where trace lines go.
+pub trait Tracer {
+    /// One line, without its newline.
+    fn emit(&mut self, line: &str);
+    /// A monotonic clock in microseconds, for `dur_us` and `ts_us`.
+    fn now_us(&self) -> u64;
+}
+
+/// Builds one event line: `{"type":"…",…}`.
+pub struct Event {
+    line: String,
+}
+
+impl Event {
+    pub fn new(kind: &str) -> Event {
+        let mut event = Event { line: String::with_capacity(256) };
+        event.line.push('{');
+        event.key("type");
+        push_json_string(&mut event.line, kind);
+        event
+    }
+
+    fn key(&mut self, name: &str) {
+        if self.line.len() > 1 {
+            self.line.push(',');
+        }
+        push_json_string(&mut self.line, name);
+        self.line.push(':');
+    }
+
+    pub fn int(mut self, name: &str, value: u64) -> Event {
+        self.key(name);
+        // Writing to a String cannot fail.
+        let _ = write!(self.line, "{value}");
+        self
+    }
+
+    pub fn bool(mut self, name: &str, value: bool) -> Event {
+        self.key(name);
+        self.line.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    pub fn str(mut self, name: &str, value: &str) -> Event {
+        self.key(name);
+        push_json_string(&mut self.line, value);
+        self
+    }
+
+    pub fn strs<'a>(mut self, name: &str, values: impl IntoIterator<Item = &'a str>) -> Event {
+        self.key(name);
+        self.line.push('[');
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.line.push(',');
+            }
+            push_json_string(&mut self.line, value);
+        }
+        self.line.push(']');
+        self
+    }
+
+    /// A preview: the first [`PREVIEW_BYTES`] of `bytes`, base64.
+    pub fn preview(mut self, name: &str, bytes: &[u8]) -> Event {
+        self.key(name);
+        self.line.push('"');
+        push_base64(&mut self.line, &bytes[..bytes.len().min(PREVIEW_BYTES)]);
+        self.line.push('"');
+        self
+    }
+
+    pub fn finish(mut self) -> String {
+        self.line.push('}');
+        self.line
+    }
+}
+
+/// `value` as a JSON string: `"` and `\` escaped, control characters as `\u00XX`.
+fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with `=` padding.
+fn push_base64(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+/// `headers` flattened to `[name, value, name, value, …]`, at most [`MAX_HEADER_PAIRS`] pairs.
+pub fn header_list(headers: &[(String, String)]) -> Vec<&str> {
+    headers.iter().take(MAX_HEADER_PAIRS).flat_map(|(n, v)| [n.as_str(), v.as_str()]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_flat_json_line() {
+        let line = Event::new("http")
+            .int("id", 7)
+            .str("path", "/a\"b\\c\n\u{1}")
+            .bool("ok", false)
+            .strs("h", ["host", "x"])
+            .preview("body_b64", b"hello")
+            .finish();
+        assert_eq!(
+            line,
+            r#"{"type":"http","id":7,"path":"/a\"b\\c\n\u0001","ok":false,"h":["host","x"],"body_b64":"aGVsbG8="}"#
+        );
+    }
+
+    #[test]
+    fn base64_pads_and_previews_are_cut() {
+        let b64 = |bytes: &[u8]| {
+            let mut s = String::new();
+            push_base64(&mut s, bytes);
+            s
+        };
+        assert_eq!(b64(b""), "");
+        assert_eq!(b64(b"f"), "Zg==");
+        assert_eq!(b64(b"fo"), "Zm8=");
+        assert_eq!(b64(b"foo"), "Zm9v");
+        assert_eq!(b64(&[0xff, 0xfe, 0xfd, 0x00]), "//79AA==");
+        let long = Event::new("kv").preview("value_b64", &[b'a'; 100]).finish();
+        assert_eq!(long, alloc::format!(r#"{{"type":"kv","value_b64":"{}"}}"#, b64(&[b'a'; PREVIEW_BYTES])));
+    }
+}

@@ -1,0 +1,181 @@
+// The unikernel serving real apps end to end under TCG: the demo app on a Redis this test owns
+// (so it can stop and restart it), a hand-written WAT guest that traps and spins, and modules
+// the boot must refuse. Real QEMU, real redis-server, real HTTP over TCP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { productRoot } from '../../src/util/paths';
+import { freePort } from '../../src/util/ports';
+import { runCli, startCli, waitForReady, type CliProcess } from '../support/cli';
+
+const work = mkdtempSync(join(tmpdir(), 'uniwasm-app-'));
+const demo = join(productRoot(), 'examples', 'http-server-demo');
+
+/** A redis-server this test starts and stops on a port of its own. */
+class TestRedis {
+  private child: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await this.answers())) {
+      assert.ok(Date.now() < deadline, 'redis-server did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill('SIGKILL'); // an outage, not a shutdown
+    await once(this.child, 'exit');
+  }
+
+  cli(...args: string[]): string {
+    return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' }).trim();
+  }
+
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+  }
+}
+
+/** Sends `bytes` on a fresh connection and returns everything the guest sent back until it closed. */
+function rawExchange(url: string, bytes: Buffer | string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let reply = '';
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer after 15 s, got: ${reply}`)));
+    socket.on('data', (d) => (reply += d.toString('latin1')));
+    socket.on('end', () => resolve(reply));
+    socket.on('error', reject);
+  });
+}
+
+async function stopCli(cli: CliProcess): Promise<void> {
+  cli.child.kill('SIGTERM');
+  await cli.exited;
+}
+
+let redis: TestRedis;
+let cli: CliProcess;
+let url: string;
+
+before(async () => {
+  redis = new TestRedis(await freePort());
+  await redis.start();
+  cli = startCli(['run', '--app', demo, '--port', String(await freePort()), '--redis', `redis://127.0.0.1:${redis.port}`]);
+  url = await waitForReady(cli);
+});
+
+after(async () => {
+  await stopCli(cli);
+  await redis.stop();
+});
+
+test('the demo answers GET /hello', async () => {
+  const res = await fetch(`${url}/hello`);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /hello/i);
+});
+
+test('PUT /bar stores the body in Redis; GET /foo reads it back, and redis-cli agrees', async () => {
+  const body = `value at ${Date.now()} \u00e9\u4e2d`;
+  const put = await fetch(`${url}/bar`, { method: 'PUT', body });
+  assert.equal(put.status, 200, await put.text());
+  assert.equal(redis.cli('GET', 'my-container:key'), body, 'the write is in Redis once the PUT answered');
+  const get = await fetch(`${url}/foo`);
+  assert.equal(get.status, 200);
+  assert.equal(await get.text(), body);
+});
+
+test('an unknown route is 404 and a wrong method 405', async () => {
+  assert.equal((await fetch(`${url}/no/such/route`)).status, 404);
+  assert.equal((await fetch(`${url}/hello`, { method: 'DELETE' })).status, 405);
+});
+
+test('junk bytes on the socket get 400, and the server goes on answering', async () => {
+  const reply = await rawExchange(url, Buffer.from([0x16, 0x03, 0x01, 0xde, 0xad, 0xbe, 0xef, 0x0d, 0x0a, 0x0d, 0x0a]));
+  assert.match(reply, /^HTTP\/1\.1 400 /);
+  const oversized = await rawExchange(url, `GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  assert.match(oversized, /^HTTP\/1\.1 431 /);
+  assert.equal((await fetch(`${url}/hello`)).status, 200);
+});
+
+test('keep-alive: pipelined requests on one connection are answered in order', async () => {
+  const reply = await rawExchange(url, 'GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const statuses = [...reply.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => m[1]);
+  assert.deepEqual(statuses, ['200', '404']);
+});
+
+test('Redis stopped: 503; restarted: 200 again without a reboot', async () => {
+  await redis.stop();
+  const down = await fetch(`${url}/foo`);
+  assert.equal(down.status, 503, await down.text());
+  assert.equal((await fetch(`${url}/bar`, { method: 'PUT', body: 'lost' })).status, 503, 'a PUT Redis did not acknowledge is not a success');
+  assert.equal((await fetch(`${url}/hello`)).status, 200, 'routes without KeyValue still answer');
+
+  await redis.start();
+  const deadline = Date.now() + 10_000; // the client's reconnect backoff is at most 5 s
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await fetch(`${url}/bar`, { method: 'PUT', body: 'back' })).status;
+    if (status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(status, 200, 'PUT /bar succeeds once Redis is back');
+  assert.equal(await (await fetch(`${url}/foo`)).text(), 'back');
+});
+
+test('a handler that traps gets 500 and the next request succeeds; one out of fuel gets 504', async () => {
+  const wasm = join(work, 'guest.wasm');
+  execFileSync('wat2wasm', [join(productRoot(), 'kernel', 'runtime', 'tests', 'guests', 'demo.wat'), '-o', wasm]);
+  const guest = startCli(['run', '--app', wasm, '--port', String(await freePort())]);
+  try {
+    const guestUrl = await waitForReady(guest);
+    const trapped = await fetch(`${guestUrl}/trap`);
+    assert.equal(trapped.status, 500);
+    assert.match(await trapped.text(), /trapped/);
+    assert.equal((await fetch(`${guestUrl}/hello`)).status, 200);
+    assert.equal((await fetch(`${guestUrl}/spin`)).status, 504);
+    assert.equal((await fetch(`${guestUrl}/hello`)).status, 200);
+  } finally {
+    await stopCli(guest);
+  }
+});
+
+test('modules the runtime cannot run fail the boot with a message that names the problem', async () => {
+  const cases: [string, string, RegExp][] = [
+    ['random.wasm', '', /app module is not a WebAssembly module: starts with/],
+    [
+      'bad-import.wasm',
+      '(module (import "spiderlightning:slight/keyvalue" "[method]keyvalue.frobnicate" (func (param i32))))',
+      /unknown import spiderlightning:slight\/keyvalue#\[method\]keyvalue\.frobnicate/,
+    ],
+    ['no-init.wasm', '(module (memory (export "memory") 1))', /missing export/],
+  ];
+  for (const [name, wat, expected] of cases) {
+    const file = join(work, name);
+    if (wat) {
+      writeFileSync(`${file}.wat`, wat);
+      execFileSync('wat2wasm', [`${file}.wat`, '-o', file]);
+    } else {
+      writeFileSync(file, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)));
+    }
+    const { code, stderr } = await runCli(['run', '--app', file, '--port', String(await freePort())]);
+    assert.notEqual(code, 0, name);
+    assert.match(stderr, /the guest failed to boot/, name);
+    assert.match(stderr, expected, `${name}:\n${stderr}`);
+  }
+});
