@@ -1,24 +1,33 @@
-// Boot → first HTTP answer of the unikernel, against QEMU's floor: the same QEMU, machine type and
-// accel booting a PVH kernel that exits at its first instructions. Medians of N runs, side by side.
-// usage: node out/bench/boot.bench.js KERNEL FLOOR_KERNEL [RUNS]
+// Boot → first 200 on GET /hello of the unikernel running APP, against QEMU's floor: the same QEMU,
+// machine type and accel booting a PVH kernel that exits at its first instructions. Medians of N
+// runs, side by side.
+// usage: node out/bench/boot.bench.js KERNEL FLOOR_KERNEL APP.wasm [RUNS]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { request } from 'node:http';
 import { qemuArgs } from '../src/qemu/args';
-import { httpAnswers } from '../src/run/session';
 import { freePort } from '../src/util/ports';
 
-const [kernel, floorKernel, runsArg] = process.argv.slice(2);
-if (!kernel || !floorKernel) {
-  console.error('usage: boot.bench.js KERNEL FLOOR_KERNEL [RUNS]');
+const [kernel, floorKernel, app, runsArg] = process.argv.slice(2);
+if (!kernel || !floorKernel || !app) {
+  console.error('usage: boot.bench.js KERNEL FLOOR_KERNEL APP.wasm [RUNS]');
   process.exit(2);
 }
 const runs = Number(runsArg ?? 15);
 const qemu = 'qemu-system-x86_64';
-const app = join(mkdtempSync(join(tmpdir(), 'uniwasm-bench-')), 'empty.wasm');
-writeFileSync(app, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+
+/** True when GET `url` answered 200. */
+function ok200(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: 1000, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -31,14 +40,14 @@ async function floorRun(): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Wall time from starting QEMU to the first HTTP answer on the forwarded port. */
+/** Wall time from starting QEMU to the first 200 on /hello through the forwarded port. */
 async function bootRun(): Promise<number> {
   const hostPort = await freePort();
   const args = qemuArgs({ qemuBinary: qemu, kernel: kernel!, app, machine: 'microvm', accel: 'tcg', memoryMiB: 128,
     hostPort, guestPort: 3000, cmdline: 'ip=10.0.2.15/24 gw=10.0.2.2 port=3000 log=warn' });
   const t0 = performance.now();
   const child = spawn(qemu, args, { stdio: 'ignore' });
-  while (!(await httpAnswers(`http://127.0.0.1:${hostPort}/`))) {
+  while (!(await ok200(`http://127.0.0.1:${hostPort}/hello`))) {
     if (child.exitCode !== null) throw new Error(`QEMU exited with ${child.exitCode} before answering`);
   }
   const elapsed = performance.now() - t0;

@@ -2,10 +2,12 @@
 # `npm run bench`: every benchmark, printed as JSON; figures are copied into bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kernel=$(node dist/cli.js build --json | node -e 'process.stdin.on("data", d => console.log(JSON.parse(d).kernel))')
+built=$(node dist/cli.js build --json --app examples/http-server-demo)
+kernel=$(node -e 'console.log(JSON.parse(process.argv[1]).kernel)' "$built")
+app=$(node -e 'console.log(JSON.parse(process.argv[1]).app)' "$built")
 floor=$(bash bench/floor/build.sh)
-echo "== boot → first HTTP answer vs the QEMU floor (TCG, microvm)"
-node out/bench/boot.bench.js "$kernel" "$floor" "${RUNS:-15}"
+echo "== boot → first 200 on /hello vs the QEMU floor (TCG, microvm)"
+node out/bench/boot.bench.js "$kernel" "$floor" "$app" "${RUNS:-15}"
 
 # The Linux baseline needs Debian's kernel and a static busybox (bench only, not tests).
 source scripts/apt.sh

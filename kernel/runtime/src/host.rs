@@ -473,7 +473,8 @@ fn kv_returned(state: &mut HostState, result: Result<Payload, KvError>) -> Retur
     match result {
         Ok(payload) => Returned::Ok(payload),
         Err(e) => {
-            if matches!(e, KvError::Connection(_)) {
+            // Unreachable or refusing our credentials: either way the store is not there for the app.
+            if matches!(e, KvError::Connection(_) | KvError::Authentication(_)) {
                 state.kv_unavailable = true;
             }
             Returned::Err(e.into())

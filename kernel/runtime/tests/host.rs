@@ -153,6 +153,31 @@ fn store_unavailable_is_503() {
     assert_eq!(get(&mut app, "/kv/k").status, 200);
 }
 
+/// A store that refuses our credentials, as Redis does with a wrong password.
+struct Refusing;
+
+impl KeyValueStore for Refusing {
+    fn get(&mut self, _: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        Err(KvError::Authentication("WRONGPASS".into()))
+    }
+    fn set(&mut self, _: &[u8], _: &[u8]) -> Result<(), KvError> {
+        Err(KvError::Authentication("WRONGPASS".into()))
+    }
+    fn delete(&mut self, _: &[u8]) -> Result<(), KvError> {
+        Err(KvError::Authentication("WRONGPASS".into()))
+    }
+    fn keys_with_prefix(&mut self, _: &[u8]) -> Result<Vec<Vec<u8>>, KvError> {
+        Err(KvError::Authentication("WRONGPASS".into()))
+    }
+}
+
+#[test]
+fn store_refusing_credentials_is_503() {
+    let mut app = load(Box::new(Refusing));
+    assert_eq!(app.handle(&request(Method::Put, "/kv/k", Some(b"v"))).status, 503);
+    assert_eq!(get(&mut app, "/hello").status, 200);
+}
+
 #[test]
 fn serves_through_an_http_connection() {
     let mut app = load(Box::new(MemoryStore::default()));
