@@ -4,13 +4,15 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { buildAll } from './build/all';
 import { RunSession } from './run/session';
+import { TraceFile } from './traffic/traceFile';
 import { productRoot } from './util/paths';
 import type { AccelChoice } from './run/accel';
 
 const USAGE = `usage:
   uniwasm build [--app FILE.wasm|DIR] [--json]
   uniwasm run [--app FILE.wasm|DIR] [--port N] [--redis URL] [--accel tcg|kvm|auto]
-              [--memory MiB] [--machine microvm|q35] [--gdb PORT] [--kernel-arg KEY=VALUE]...
+              [--memory MiB] [--machine microvm|q35] [--gdb PORT] [--trace FILE]
+              [--kernel-arg KEY=VALUE]...
 
   --app      an app folder with uniwasm.json, or a built .wasm (default: the demo app)
   --port     host port on 127.0.0.1 forwarded to the guest's HTTP port (default 3000)
@@ -18,6 +20,8 @@ const USAGE = `usage:
   --accel    tcg (default), kvm, or auto (KVM only after a probe boot succeeds)
   --memory   guest RAM in MiB (default 128)
   --gdb      QEMU's gdbstub on 127.0.0.1:PORT
+  --trace    write the guest's trace events (docs/TRACE.md), one JSON object a line, to FILE
+             (created or truncated at start)
   --kernel-arg  extra kernel command-line argument (see kernel/README.md), repeatable`;
 
 class UsageError extends Error {}
@@ -57,18 +61,12 @@ async function run(argv: string[]): Promise<void> {
       memory: { type: 'string' },
       machine: { type: 'string' },
       gdb: { type: 'string' },
+      trace: { type: 'string' },
       'kernel-arg': { type: 'string', multiple: true },
     },
   });
-  const controller = new AbortController();
-  let session: RunSession | undefined;
-  const onSignal = () => {
-    controller.abort();
-    void session?.stop();
-  };
-  process.on('SIGINT', onSignal); // 'on', not 'once': execa's signal-exit re-raises the signal when no other listener is left
-  process.on('SIGTERM', onSignal);
-  session = await RunSession.start({
+  // Every option is checked before the trace file is created, and the file before anything boots.
+  const options = {
     app: values.app ?? defaultApp(),
     port: integer('port', values.port, 3000, 1, 65535),
     redisUrl: values.redis,
@@ -79,18 +77,29 @@ async function run(argv: string[]): Promise<void> {
     gdbPort: values.gdb === undefined ? undefined : integer('gdb', values.gdb, 0, 1, 65535),
     extraKernelArgs: values['kernel-arg'] ?? [],
     readyTimeoutMs: 60_000,
-    onConsole: (line) => console.log(line),
-    onLog: (message) => console.error(`uniwasm: ${message}`),
-    signal: controller.signal,
-  });
-  if (controller.signal.aborted) {
+    onConsole: (line: string) => console.log(line),
+    onLog: (message: string) => console.error(`uniwasm: ${message}`),
+  };
+  const traceFile = values.trace === undefined ? undefined : TraceFile.open(values.trace, (err) => console.error(`uniwasm: ${err.message}`));
+  const controller = new AbortController();
+  let session: RunSession | undefined;
+  const onSignal = () => {
+    controller.abort();
+    void session?.stop();
+  };
+  process.on('SIGINT', onSignal); // 'on', not 'once': execa's signal-exit re-raises the signal when no other listener is left
+  process.on('SIGTERM', onSignal);
+  try {
+    session = await RunSession.start({ ...options, onTrace: traceFile && ((line) => traceFile.write(line)), signal: controller.signal });
+    if (!controller.signal.aborted) {
+      console.log(`ready ${session.url}`);
+      await session.ended;
+    }
     await session.stop();
-    return;
+    if (!controller.signal.aborted) throw new Error(`the guest stopped: ${await session.ended}`);
+  } finally {
+    traceFile?.close(); // stop() has delivered every line the guest wrote by now
   }
-  console.log(`ready ${session.url}`);
-  const why = await session.ended;
-  if (!controller.signal.aborted) throw new Error(`the guest stopped: ${why}`);
-  await session.stop();
 }
 
 async function main(): Promise<void> {

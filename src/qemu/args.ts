@@ -15,6 +15,11 @@ export interface QemuConfig {
   gdbPort?: number;
   /** Wait for a debugger before the first instruction. */
   halted?: boolean;
+  /**
+   * A Unix socket the host listens on: the guest's second serial port (COM2, the trace port of
+   * docs/TRACE.md) is connected to it, QEMU being the client.
+   */
+  traceSocket?: string;
 }
 
 /** The guest's address under QEMU user networking, and the host's loopback as the guest sees it. */
@@ -30,6 +35,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     '-m', String(c.memoryMiB),
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-serial', 'stdio',
+    ...(c.traceSocket === undefined ? [] : traceSerial(c.traceSocket)),
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.hostPort}-:${c.guestPort}`,
     '-device', `${netDevice},netdev=n0`,
@@ -40,6 +46,17 @@ export function qemuArgs(c: QemuConfig): string[] {
   if (c.gdbPort !== undefined) args.push('-gdb', `tcp:127.0.0.1:${c.gdbPort}`);
   if (c.halted) args.push('-S');
   return args;
+}
+
+/**
+ * COM2 (0x2f8, IRQ 3) on a socket chardev. An explicit isa-serial device, because a second `-serial`
+ * is ignored by microvm (it creates COM1 only); q35 takes the device the same way. `server=off`: QEMU
+ * connects to the host's listener at startup, before the guest runs, so no line is lost.
+ */
+function traceSerial(socket: string): string[] {
+  // In QEMU's option syntax a comma inside a value is written twice.
+  const path = socket.replaceAll(',', ',,');
+  return ['-chardev', `socket,id=trace,path=${path},server=off`, '-device', 'isa-serial,chardev=trace,iobase=0x2f8,irq=3'];
 }
 
 /**

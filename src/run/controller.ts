@@ -54,6 +54,7 @@ export class RunController implements vscode.Disposable {
           console.writeLine(`\x1b[2muniwasm: ${message}\x1b[0m`);
         },
         onConsole: (line) => console.writeLine(line),
+        onTrace: (line) => this.traffic.onTrace(line),
       });
       this.session = session;
       this.traffic.attachRedis(session.redisServer);
@@ -62,9 +63,11 @@ export class RunController implements vscode.Disposable {
       console.writeLine(`ready ${session.url}`);
       void session.ended.then((why) => {
         void this.traffic.detach();
+        const requested = session.stopRequested;
+        void session.stop(); // QEMU is gone; this ends the embedded Redis too
         if (this.session !== session) return;
         this.session = undefined;
-        if (session.stopRequested) {
+        if (requested) {
           this.status.show({ kind: 'stopped' });
         } else {
           this.status.show({ kind: 'failed', reason: why });

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../build/kernel';
 import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
 import { redisKernelArgs, redisTarget, type RedisTarget } from '../redis/target';
+import { TraceChannel } from '../traffic/channel';
 import { forEachLine } from '../util/lines';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel, type AccelChoice } from './accel';
@@ -31,6 +32,12 @@ export interface RunOptions {
   /** Give up when the guest has not answered HTTP after this long. */
   readyTimeoutMs: number;
   onConsole?: (line: string) => void;
+  /**
+   * Lines of the guest's trace port (docs/TRACE.md), as received, without their line end. When set,
+   * the session listens on a private Unix socket that QEMU connects COM2 to; every line the guest
+   * wrote is delivered before `ended` settles. A throw from here is logged, never raised.
+   */
+  onTrace?: (line: string) => void;
   onLog?: (message: string) => void;
   /** Build output and diagnostics, as `uniwasm build` gives them. */
   onBuildOutput?: (text: string) => void;
@@ -45,7 +52,7 @@ const GUEST_PORT = 3000;
 /** A booted guest and the processes that serve it; stop() ends them all. */
 export class RunSession {
   private stopping = false;
-  /** Settles when QEMU ends, with a description of why. */
+  /** Settles when QEMU ends and its trace lines have been delivered, with a description of why. */
   readonly ended: Promise<string>;
 
   private constructor(
@@ -58,12 +65,17 @@ export class RunSession {
     private readonly redis: EmbeddedRedis | undefined,
     private readonly console: string[],
     qemuBinary: string,
+    trace: TraceChannel | undefined,
   ) {
-    this.ended = qemu.then((r) =>
-      (r as { code?: string }).code === 'ENOENT'
+    this.ended = qemu.then(async (r) => {
+      if (trace) {
+        await trace.drained();
+        await trace.close().catch(() => {}); // a folder left in the temp dir is no reason to fail
+      }
+      return (r as { code?: string }).code === 'ENOENT'
         ? `${qemuBinary} not found: install qemu-system-x86 (npm run setup does it)`
-        : describeExit(r.exitCode, r.signal, this.console),
-    );
+        : describeExit(r.exitCode, r.signal, this.console);
+    });
   }
 
   /** True once stop() was called: QEMU's end was asked for, not a failure. */
@@ -98,9 +110,17 @@ export class RunSession {
     }
     const redisArgs = redisKernelArgs(redisServer);
     const cmdline = ['ip=10.0.2.15/24', 'gw=10.0.2.2', `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
+    // Listening before QEMU starts: QEMU connects at startup, so the guest's first line has a reader.
+    let trace: TraceChannel | undefined;
+    try {
+      if (o.onTrace) trace = await TraceChannel.open(o.onTrace, (err) => log(`trace port: ${err.message}`));
+    } catch (err) {
+      await redis?.stop();
+      throw err;
+    }
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
-      hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted,
+      hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
     log(`${o.qemuBinary} ${args.join(' ')}`);
     const qemu = execa(o.qemuBinary, args, { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
@@ -112,7 +132,7 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary);
+    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary, trace);
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
@@ -138,7 +158,7 @@ export class RunSession {
     }
   }
 
-  /** Stops QEMU and the embedded Redis; waits until both are gone. */
+  /** Stops QEMU and the embedded Redis; waits until both are gone and the trace lines are delivered. */
   async stop(): Promise<void> {
     if (this.stopping) return void (await this.ended);
     this.stopping = true;
@@ -148,6 +168,7 @@ export class RunSession {
       await this.qemu;
       clearTimeout(killer);
     }
+    await this.ended;
     await this.redis?.stop();
   }
 }

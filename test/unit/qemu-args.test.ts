@@ -27,3 +27,22 @@ test('isa-debug-exit statuses decode to the guest’s value', () => {
   assert.equal(guestExitValue(0), undefined);
   assert.equal(guestExitValue(undefined), undefined);
 });
+
+test('a trace socket becomes COM2 on a socket chardev QEMU connects to as a client', () => {
+  assert.ok(!qemuArgs(base).includes('-chardev'), 'no trace port unless asked');
+  for (const machine of ['microvm', 'q35'] as const) {
+    const args = qemuArgs({ ...base, machine, traceSocket: '/tmp/uniwasm-trace-x/trace.sock' });
+    // COM1 stays the console, first; COM2 is an explicit device (microvm ignores a second -serial).
+    assert.deepEqual(args.slice(args.indexOf('-serial'), args.indexOf('-serial') + 6), [
+      '-serial', 'stdio',
+      '-chardev', 'socket,id=trace,path=/tmp/uniwasm-trace-x/trace.sock,server=off',
+      '-device', 'isa-serial,chardev=trace,iobase=0x2f8,irq=3',
+    ]);
+    assert.equal(args.filter((a) => a === '-serial').length, 1);
+  }
+});
+
+test('a comma in the trace socket path is escaped the QEMU way', () => {
+  const args = qemuArgs({ ...base, traceSocket: '/tmp/a,b/trace.sock' });
+  assert.ok(args.includes('socket,id=trace,path=/tmp/a,,b/trace.sock,server=off'));
+});

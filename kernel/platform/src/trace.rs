@@ -1,5 +1,5 @@
 //! The trace port: the events of docs/TRACE.md, one JSON line each, on COM2, which the host
-//! connects to a socket of its own (`-serial chardev:…`). Without a COM2 nothing is traced and
+//! connects to a socket of its own (an `isa-serial` device at 0x2f8 on a socket chardev). Without a COM2 nothing is traced and
 //! nothing is spent on it: the app runs with no tracer.
 
 use alloc::boxed::Box;
