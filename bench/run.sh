@@ -20,5 +20,7 @@ node out/bench/throughput.bench.js --runs "${RUNS:-10}" linux host
 echo "== smallest guest RAM"
 node out/bench/memory.bench.js linux
 node out/bench/memory.bench.js unikernel="$kernel"
+echo "== app edit → serving again (no kernel rebuild)"
+node out/bench/edit.bench.js "${RUNS:-10}"
 echo "== KeyValue panel ingest (MONITOR → correlator → batches)"
 node out/bench/kv-ingest.bench.js
