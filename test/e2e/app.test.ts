@@ -3,8 +3,7 @@
 // the boot must refuse. Real QEMU, real redis-server, real HTTP over TCP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,43 +11,10 @@ import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { runCli, startCli, waitForReady, type CliProcess } from '../support/cli';
+import { TestRedis } from '../support/redis';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-app-'));
 const demo = join(productRoot(), 'examples', 'http-server-demo');
-
-/** A redis-server this test starts and stops on a port of its own. */
-class TestRedis {
-  private child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    const deadline = Date.now() + 10_000;
-    while (!(await this.answers())) {
-      assert.ok(Date.now() < deadline, 'redis-server did not start');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGKILL'); // an outage, not a shutdown
-    await once(this.child, 'exit');
-  }
-
-  cli(...args: string[]): string {
-    return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' }).trim();
-  }
-
-  private answers(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = connect(this.port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-  }
-}
 
 /** Sends `bytes` on a fresh connection and returns everything the guest sent back until it closed. */
 function rawExchange(url: string, bytes: Buffer | string): Promise<string> {
@@ -81,7 +47,7 @@ before(async () => {
 
 after(async () => {
   await stopCli(cli);
-  await redis.stop();
+  await redis.kill();
 });
 
 test('the demo answers GET /hello', async () => {
@@ -120,7 +86,7 @@ test('keep-alive: pipelined requests on one connection are answered in order', a
 });
 
 test('Redis stopped: 503; restarted: 200 again without a reboot', async () => {
-  await redis.stop();
+  await redis.kill();
   const down = await fetch(`${url}/foo`);
   assert.equal(down.status, 503, await down.text());
   assert.equal((await fetch(`${url}/bar`, { method: 'PUT', body: 'lost' })).status, 503, 'a PUT Redis did not acknowledge is not a success');

@@ -3,56 +3,18 @@
 // Redis refusing the guest's password. Real QEMU under TCG, real redis-server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { startCli, waitForReady, type CliProcess } from '../support/cli';
 import { pidsMatching } from '../support/processes';
+import { TestRedis } from '../support/redis';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-faults-'));
 const demo = join(productRoot(), 'examples', 'http-server-demo');
-
-/** redis-server on a fixed port, restartable, with every write on disk before it is acknowledged. */
-class DurableRedis {
-  private child: ChildProcess | undefined;
-  constructor(
-    readonly port: number,
-    private readonly extra: string[] = [],
-  ) {}
-
-  async start(): Promise<void> {
-    const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', work, '--appendfilename', `ao-${this.port}.aof`];
-    args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '', ...this.extra);
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await this.listening())) {
-      assert.ok(Date.now() < deadline, 'redis-server did not start');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async kill(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGKILL');
-    await once(this.child, 'exit');
-  }
-
-  cli(...args: string[]): string {
-    return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' }).trim();
-  }
-
-  private listening(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = connect(this.port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-  }
-}
 
 async function stopCli(cli: CliProcess): Promise<void> {
   cli.child.kill('SIGTERM');
@@ -60,7 +22,10 @@ async function stopCli(cli: CliProcess): Promise<void> {
 }
 
 test('Redis killed and restarted under load: 503 meanwhile, back within 5 s, every acknowledged PUT is in Redis', async () => {
-  const redis = new DurableRedis(await freePort());
+  const port = await freePort();
+  // Every write on disk before it is acknowledged, so a kill loses none of them.
+  const durable = ['--dir', work, '--appendfilename', `ao-${port}.aof`, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const redis = new TestRedis(port, durable);
   await redis.start();
   const wasm = join(work, 'guest.wasm');
   // The WAT guest stores PUT /kv/:key under demo:<key>: one key per request, so each write can be checked.
@@ -122,7 +87,7 @@ test('QEMU killed under `uniwasm run`: the CLI says so, exits 1, and stops its R
 });
 
 test('Redis with a password: the guest AUTHs from the kernel command line; a wrong password is 503', async () => {
-  const redis = new DurableRedis(await freePort(), ['--requirepass', 's3cret-pass']);
+  const redis = new TestRedis(await freePort(), ['--requirepass', 's3cret-pass']);
   await redis.start();
   try {
     for (const [password, expected] of [['s3cret-pass', 200], ['wrong', 503]] as const) {
