@@ -22,5 +22,7 @@ node out/bench/memory.bench.js linux
 node out/bench/memory.bench.js unikernel="$kernel"
 echo "== app edit → serving again (no kernel rebuild)"
 node out/bench/edit.bench.js "${RUNS:-10}"
+echo "== Wasm-level debugging: /hello requests/s with and without the debugger, next round trip"
+node out/bench/debug.bench.js --runs "${RUNS:-5}"
 echo "== KeyValue panel ingest (MONITOR → correlator → batches)"
 node out/bench/kv-ingest.bench.js

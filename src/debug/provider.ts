@@ -31,7 +31,8 @@ class UniwasmConfigurationProvider implements vscode.DebugConfigurationProvider 
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [
       { type: 'uniwasm', request: 'launch', name: 'Uniwasm: debug the app', stopOnEntry: false },
-      { type: 'uniwasm', request: 'launch', name: 'Uniwasm: debug the app, stop at the kernel entry', stopOnEntry: true },
+      { type: 'uniwasm', request: 'launch', name: 'Uniwasm: debug the app, stop at its first function', stopOnEntry: true },
+      { type: 'uniwasm', request: 'launch', name: 'Uniwasm: debug the kernel, stop at its entry', debugWasm: false, stopOnEntry: true },
       { type: 'uniwasm', request: 'attach', name: 'Uniwasm: attach to a gdbstub (uniwasm run --gdb 1234)', port: 1234 },
     ];
   }

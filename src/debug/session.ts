@@ -1,19 +1,25 @@
-import { isAbsolute, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import {
   Handles, InitializedEvent, Logger, logger, LoggingDebugSession, OutputEvent, Scope, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { buildAll } from '../build/all';
+import { readAppManifest } from '../build/app';
 import { RunSession } from '../run/session';
 import type { AccelChoice } from '../run/accel';
 import { freePort } from '../util/ports';
 import { BreakpointTable, type BreakpointKind, type MachineBreakpoint } from './breakpoints';
 import { ElfSymbols } from './elf';
-import { GdbClient } from './gdb/client';
+import { GdbClient, type BreakpointType } from './gdb/client';
 import type { StopReply } from './gdb/stopReply';
 import type { RegisterInfo } from './gdb/targetDescription';
 import {
   cpuMode, describeEflags, formatRegister, NESTED_GROUPS, parseRegisterValue, registerGroup, TOP_LEVEL_GROUPS, type RegisterGroup,
 } from './registers';
+import { stopReason } from './wasm/mailbox';
+import type { WasmProgram } from './wasm/program';
+import { WASM_FRAME_BASE, WasmLevel, type WasmScope } from './wasmLevel';
 
 /** `launch` in launch.json (or from the configuration provider): boot the app under the debugger. */
 export interface UniwasmLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -24,8 +30,16 @@ export interface UniwasmLaunchArguments extends DebugProtocol.LaunchRequestArgum
   port?: number;
   /** redis://… to use; empty starts an embedded redis-server. */
   redis?: string;
-  /** Stop before the first guest instruction instead of running to the first breakpoint. */
+  /**
+   * Stop at the start: at the first Wasm probe (the app's first function) when debugging at the
+   * Wasm level, else at the kernel's first instruction.
+   */
   stopOnEntry?: boolean;
+  /**
+   * Debug the app at the Wasm level (default true): boot an instrumented copy of the module with
+   * `wasm_debug=N`. False debugs the kernel only and boots the module as built.
+   */
+  debugWasm?: boolean;
   accel?: AccelChoice;
   memoryMiB?: number;
   machine?: 'microvm' | 'q35';
@@ -51,7 +65,8 @@ export interface UniwasmAttachArguments extends DebugProtocol.AttachRequestArgum
 type VariableContainer =
   | { kind: 'registers'; thread: number }
   | { kind: 'registerGroup'; thread: number; group: RegisterGroup }
-  | { kind: 'kernel'; thread: number };
+  | { kind: 'kernel'; thread: number }
+  | WasmScope;
 
 /** Why the next stop happens, for the stopped event's reason. */
 type StopIntent = 'step' | 'pause' | undefined;
@@ -64,11 +79,17 @@ const RESET_VECTOR = 0xfff0n;
 const ENTRY_TIMEOUT_MS = 30_000;
 /** Step-out single-steps until the frame returns; beyond this many instructions it gives up. */
 const STEP_OUT_LIMIT = 20_000;
+/** How long a pause waits for the running Wasm to reach its next probe before stopping in the kernel. */
+const PAUSE_AT_PROBE_MS = 1000;
+/** The exception filter that stops at Wasm traps. */
+const WASM_TRAPS = 'wasm-traps';
 
 /**
- * The Uniwasm debug adapter at kernel level: threads are vCPUs, a frame is the instruction at rip
+ * The Uniwasm debug adapter. Kernel level: threads are vCPUs, a frame is the instruction at rip
  * named by the kernel's ELF symbols, scopes show registers, breakpoints are function (kernel symbol)
- * and instruction breakpoints set through QEMU's gdbstub. Plain Node: no `vscode` import.
+ * and instruction breakpoints set through QEMU's gdbstub. Wasm level (wasmLevel.ts, with `launch`):
+ * stops in the trap function become Wasm frames, scopes, steps and function/line breakpoints.
+ * Plain Node: no `vscode` import.
  */
 export class UniwasmDebugSession extends LoggingDebugSession {
   private client: GdbClient | undefined;
@@ -83,6 +104,11 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   private quietStops = 0;
   private terminated = false;
   private disconnecting = false;
+  /** The Wasm level, when launched with Wasm debugging (wasmLevel.ts). */
+  private wasm: WasmLevel | undefined;
+  /** The next Wasm stop is the one stopOnEntry asked for. */
+  private wasmEntryPending = false;
+  private stopAtTraps = true;
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
 
@@ -103,6 +129,8 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       supportsSetVariable: true,
       supportsEvaluateForHovers: true,
       supportTerminateDebuggee: true,
+      supportsExceptionInfoRequest: true,
+      exceptionBreakpointFilters: [{ filter: WASM_TRAPS, label: 'Wasm traps', default: true, description: 'Stop when the app traps (unreachable, out-of-bounds access, division by zero, out of fuel …)' }],
     };
     this.sendResponse(response);
   }
@@ -119,16 +147,18 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     try {
       if (!args.app) throw new Error('launch needs "app": an app folder with a uniwasm.json or a .wasm file');
       const app = isAbsolute(args.app) ? args.app : resolve(args.cwd ?? process.cwd(), args.app);
+      const debugWasm = args.debugWasm ?? true;
+      const boot = debugWasm ? await this.prepareWasm(app, args.cwd) : { app, kernelArgs: [], program: undefined, sourceRoot: app };
       const gdbPort = await freePort();
       this.run = await RunSession.start({
-        app,
+        app: boot.app,
         port: args.port ?? 3000,
         redisUrl: args.redis || undefined,
         accel: args.accel ?? 'tcg',
         memoryMiB: args.memoryMiB ?? 128,
         machine: args.machine ?? 'microvm',
         qemuBinary: args.qemuPath ?? 'qemu-system-x86_64',
-        extraKernelArgs: args.kernelArgs ?? [],
+        extraKernelArgs: [...boot.kernelArgs, ...(args.kernelArgs ?? [])],
         readyTimeoutMs: args.readyTimeoutMs ?? Infinity,
         gdbPort,
         halted: true,
@@ -139,6 +169,10 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       const run = this.run;
       void run.ended.then((why) => this.terminate(run.stopRequested ? undefined : `QEMU ended: ${why}`));
       await this.connect('127.0.0.1', gdbPort, run.image.kernel);
+      if (boot.program) {
+        this.wasm = new WasmLevel(boot.program, this.symbols!, boot.sourceRoot);
+        await this.wasm.install(this.connected());
+      }
       await this.configure(args.stopOnEntry);
       // The guest answers HTTP once it runs; until the user resumes it (stopOnEntry, breakpoints) this just waits.
       run.waitForHttp(args.readyTimeoutMs ?? Infinity).then(
@@ -162,6 +196,21 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     } catch (err) {
       this.sendErrorResponse(response, 1002, `Uniwasm attach failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Builds the app and writes its instrumented copy to `.uniwasm/debug/<app>.debug.wasm` (under
+   * `cwd`, else the app's folder): RunSession boots that file as it is, with `wasm_debug=N`.
+   */
+  private async prepareWasm(app: string, cwd: string | undefined): Promise<{ app: string; kernelArgs: string[]; program: WasmProgram; sourceRoot: string }> {
+    const built = await buildAll(app, { onOutput: (text) => this.output(text) });
+    const folder = statSync(app).isDirectory();
+    const name = folder ? readAppManifest(app).name : basename(app, extname(app));
+    const appDir = folder ? app : dirname(app);
+    const { program, path } = WasmLevel.prepare(built.app, join(cwd ?? appDir, '.uniwasm', 'debug'), name);
+    const how = program.lines ? 'DWARF lines' : 'no DWARF: function breakpoints, statements after calls and blocks';
+    this.output(`uniwasm: Wasm debugging with ${path} (${program.sites.length} probe sites; ${how})\n`);
+    return { app: path, kernelArgs: [WasmLevel.kernelArgument(program)], program, sourceRoot: appDir };
   }
 
   private setupLogging(trace: boolean | undefined): void {
@@ -199,7 +248,9 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     this.sendEvent(new InitializedEvent());
     await this.configured;
     const client = this.connected();
-    if (!stopOnEntry) return client.continue();
+    // At the Wasm level the entry is the first probe: the ready stop asks for it (reportWasmStop).
+    if (this.wasm) this.wasmEntryPending = stopOnEntry === true;
+    if (!stopOnEntry || this.wasm) return client.continue();
     await this.runToEntry(client);
     this.sendEvent(new StoppedEvent('entry', this.threadIds[0]));
   }
@@ -281,6 +332,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   /** Turns a stop the user should see into a stopped event with the right reason and breakpoint ids. */
   private async reportStop(reply: StopReply): Promise<void> {
     if (reply.kind !== 'signal') return;
+    if (this.wasm && reply.signal === 5 && (await this.atWasmTrap(reply).catch(() => false))) return this.reportWasmStop(reply);
     const intent = this.stopIntent;
     this.stopIntent = undefined;
     const thread = reply.thread ?? this.threadIds[0];
@@ -304,32 +356,127 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   protected override async continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): Promise<void> {
     let landed: StopReply | undefined;
     await this.respond(response, async () => {
-      const client = this.connected();
-      const stepped = await this.quietly(() => this.stepOffBreakpoint(client, args.threadId));
       response.body = { allThreadsContinued: true };
-      if (stepped && stepped.kind !== 'signal') return;
-      if (stepped && this.breakpoints.at(await client.readRegister('rip')).length) landed = stepped;
-      else await client.continue();
+      landed = await this.resume(this.connected(), args.threadId, 'run');
     });
     // The instruction stepped over led straight onto another breakpoint: that is the next stop.
     if (landed) await this.reportStop(landed);
+  }
+
+  /**
+   * Resumes the guest: from a Wasm stop with `mode` written to the mailbox first (the kernel stops
+   * again where that step mode says), stepping off a breakpoint at rip. Returns the stop of that
+   * step when it landed on another breakpoint (not resumed then).
+   */
+  private async resume(client: GdbClient, thread: number, mode: 'run' | 'into' | 'over' | 'out'): Promise<StopReply | undefined> {
+    const stop = this.wasm?.stop;
+    if (stop) {
+      this.wasm!.stop = undefined;
+      await this.wasm!.setStep(client, mode, stop.mailbox.depth);
+    }
+    const stepped = await this.quietly(() => this.stepOffBreakpoint(client, thread));
+    if (stepped && stepped.kind !== 'signal') return undefined;
+    if (stepped && this.breakpoints.at(await client.readRegister('rip')).length) return stepped;
+    await client.continue();
+    return undefined;
+  }
+
+  /** A SIGTRAP at the trap function is a Wasm stop (the kernel called it from the probe or a trap). */
+  private async atWasmTrap(reply: StopReply): Promise<boolean> {
+    const client = this.connected();
+    await client.selectThread('g', (reply.kind === 'signal' && reply.thread) || this.threadIds[0]);
+    return (await client.readRegister('rip')) === this.wasm!.trapAddress;
+  }
+
+  /**
+   * A stop in `uniwasm_debug_trap`: the ready stop is the adapter's own (breakpoints in, resume);
+   * a trap with the "Wasm traps" filter off resumes at once; the rest is reported in Wasm terms.
+   */
+  private async reportWasmStop(reply: StopReply): Promise<void> {
+    const client = this.connected();
+    const wasm = this.wasm!;
+    const thread = (reply.kind === 'signal' && reply.thread) || this.threadIds[0];
+    this.stopIntent = undefined;
+    try {
+      const mailbox = await wasm.read(client);
+      const why = stopReason(mailbox);
+      if (why === 'ready') {
+        await wasm.ready(client, mailbox, this.wasmEntryPending).catch((err: Error) => {
+          this.wasmEntryPending = false;
+          this.output(`uniwasm: Wasm debugging is off: ${err.message}\n`, 'stderr');
+        });
+        await this.resume(client, thread, 'run');
+        return;
+      }
+      if (why === 'trap' && !this.stopAtTraps) {
+        await this.resume(client, thread, 'run');
+        return;
+      }
+      // The step mode asked for is done: a kernel-level resume from here must not stop again.
+      if (mailbox.stepMode !== 0) await wasm.setStep(client, 'run', 0);
+      wasm.stop = { mailbox };
+    } catch (err) {
+      if (client.state !== 'closed') this.output(`uniwasm: reading the Wasm stop failed: ${(err as Error).message}\n`, 'stderr');
+      return;
+    }
+    const { reason, hit, text } = wasm.describeStop(wasm.stop);
+    const event = new StoppedEvent(this.wasmEntryPending && reason === 'step' ? 'entry' : reason, thread, text) as DebugProtocol.StoppedEvent;
+    this.wasmEntryPending = false;
+    event.body.allThreadsStopped = true;
+    if (text) event.body.description = `Wasm trap: ${text}`;
+    if (hit.length) event.body.hitBreakpointIds = hit;
+    this.sendEvent(event);
   }
 
   protected override async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
     await this.respond(response, async () => {
       const client = this.connected();
       if (client.state !== 'running') return;
+      if (this.wasm?.isReady) return this.pauseWasm(client);
       this.stopIntent = 'pause';
       void client.interrupt().catch((err: Error) => this.output(`uniwasm: pause failed: ${err.message}\n`, 'stderr'));
     });
   }
 
+  /**
+   * Pause with a Wasm level: a guest running Wasm (in_wasm) gets step mode "pause" and goes on to
+   * its next probe, so the pause lands in Wasm terms; a guest in the kernel stays stopped there. A
+   * call that ends before another probe (or waits long in a host function) is stopped where it is.
+   */
+  private async pauseWasm(client: GdbClient): Promise<void> {
+    let stop = await this.quietly(() => client.interrupt());
+    if (stop.kind !== 'signal') return;
+    if ((await this.wasm!.read(client)).inWasm && !(await this.atWasmTrap(stop))) {
+      await this.wasm!.setStep(client, 'pause', 0);
+      await client.continue();
+      // A probe stop is reported by the stop handler, like any Wasm stop.
+      const probed = await client.waitForStop(PAUSE_AT_PROBE_MS).then(() => true, () => false);
+      if (probed) return;
+      stop = await this.quietly(() => client.interrupt());
+      if (stop.kind !== 'signal') return;
+      await this.wasm!.setStep(client, 'run', 0);
+    }
+    this.stopIntent = 'pause';
+    void this.reportStop(stop);
+  }
+
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
+    if (this.wasm?.stop) return this.stepWasm(response, args.threadId, 'over');
     return this.stepInstruction(response, args.threadId);
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
+    if (this.wasm?.stop) return this.stepWasm(response, args.threadId, 'into');
     return this.stepInstruction(response, args.threadId);
+  }
+
+  /** A Wasm step: the step mode goes to the mailbox and the guest runs to the probe that satisfies it. */
+  private async stepWasm(response: DebugProtocol.Response, thread: number, mode: 'into' | 'over' | 'out'): Promise<void> {
+    let landed: StopReply | undefined;
+    await this.respond(response, async () => {
+      landed = await this.resume(this.connected(), thread, mode);
+    });
+    if (landed) await this.reportStop(landed);
   }
 
   /** Kernel level has no source lines: a step is one machine instruction of that vCPU. */
@@ -363,12 +510,15 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   private async stepOffBreakpoint(client: GdbClient, thread: number): Promise<StopReply | undefined> {
     await client.selectThread('g', thread);
     const rip = await client.readRegister('rip');
-    if (!this.breakpoints.addresses().has(rip)) return undefined;
-    await client.removeBreakpoint(rip, 'software');
+    const lifted: BreakpointType[] = [];
+    if (this.breakpoints.addresses().has(rip)) lifted.push('software');
+    if (this.wasm?.trapAddress === rip) lifted.push('hardware');
+    if (!lifted.length) return undefined;
+    for (const type of lifted) await client.removeBreakpoint(rip, type);
     try {
       return await client.step(thread, STEP_TIMEOUT_MS);
     } finally {
-      if (client.state === 'stopped') await client.setBreakpoint(rip, 'software');
+      if (client.state === 'stopped') for (const type of lifted) await client.setBreakpoint(rip, type);
     }
   }
 
@@ -387,6 +537,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
    * was and rip has left the current function, i.e. the function returned.
    */
   protected override async stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
+    if (this.wasm?.stop) return this.stepWasm(response, args.threadId, 'out');
     await this.respond(response, async () => {
       const client = this.connected();
       await client.selectThread('g', args.threadId);
@@ -425,7 +576,11 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     await this.respond(response, async () => {
       const client = this.connected();
       await client.selectThread('g', args.threadId);
-      const rip = await client.readRegister('rip');
+      let rip = await client.readRegister('rip');
+      const wasmStop = this.wasm?.stop;
+      const wasmFrames = wasmStop ? await this.wasm!.stackFrames(client, wasmStop) : [];
+      // At a Wasm stop the kernel frame is the trap function's caller: its return address tops the stack.
+      if (wasmStop) rip = (await client.readMemory(await client.readRegister('rsp'), 8)).readBigUInt64LE(0);
       const name = this.symbols?.describe(rip) ?? `0x${rip.toString(16)}`;
       // One frame per vCPU: the kernel is built without frame pointers, so there is nothing reliable to unwind.
       const frame: DebugProtocol.StackFrame = {
@@ -436,12 +591,18 @@ export class UniwasmDebugSession extends LoggingDebugSession {
         instructionPointerReference: `0x${rip.toString(16)}`,
         presentationHint: 'normal',
       };
-      response.body = { stackFrames: [frame], totalFrames: 1 };
+      const all = [...wasmFrames, frame];
+      const start = args.startFrame ?? 0;
+      response.body = { stackFrames: all.slice(start, args.levels ? start + args.levels : undefined), totalFrames: all.length };
     });
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    // A frame id is its thread id (one frame per vCPU).
+    if (this.wasm && args.frameId >= WASM_FRAME_BASE) {
+      response.body = { scopes: this.wasm.scopes(args.frameId, (scope) => this.variables.create(scope)) };
+      return this.sendResponse(response);
+    }
+    // A kernel frame id is its thread id (one frame per vCPU).
     const thread = args.frameId;
     response.body = {
       scopes: [
@@ -457,13 +618,18 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       const container = this.variables.get(args.variablesReference);
       if (!container) throw new Error(`unknown variables reference ${args.variablesReference}`);
       const client = this.connected();
+      if (!('thread' in container)) {
+        if (!this.wasm?.stop) throw new Error('Wasm variables exist only at a Wasm stop');
+        response.body = { variables: await this.wasm.variables(client, this.wasm.stop, container) };
+        return;
+      }
       await client.selectThread('g', container.thread);
       const regs = await client.readRegisters();
       response.body = { variables: this.variablesOf(container, regs) };
     });
   }
 
-  private variablesOf(container: VariableContainer, regs: Map<string, bigint>): DebugProtocol.Variable[] {
+  private variablesOf(container: Exclude<VariableContainer, WasmScope>, regs: Map<string, bigint>): DebugProtocol.Variable[] {
     const described = this.connected().target?.registers ?? [];
     const registerVariable = (reg: RegisterInfo): DebugProtocol.Variable => {
       const value = regs.get(reg.name) ?? 0n;
@@ -506,7 +672,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   protected override async setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): Promise<void> {
     await this.respond(response, async () => {
       const container = this.variables.get(args.variablesReference);
-      if (!container || container.kind === 'kernel') throw new Error('only registers can be changed');
+      if (!container || (container.kind !== 'registers' && container.kind !== 'registerGroup')) throw new Error('only registers can be changed');
       const client = this.connected();
       const reg = client.target?.registers.find((r) => r.name === args.name);
       if (!reg) throw new Error(`unknown register ${args.name}`);
@@ -540,6 +706,14 @@ export class UniwasmDebugSession extends LoggingDebugSession {
 
   protected override async readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): Promise<void> {
     await this.respond(response, async () => {
+      // `wasm:OFFSET` (the Memory scope) reads linear memory: addresses as the app sees them, bounded by its size.
+      const linear = this.wasm?.linearMemory(args.memoryReference, args.offset ?? 0, args.count);
+      if (linear) {
+        const { data, unreadable } = linear.inside ? await this.readReadable(linear.address, linear.inside) : { data: Buffer.alloc(0), unreadable: 0 };
+        const rest = unreadable + args.count - linear.inside;
+        response.body = { address: `0x${linear.wasmOffset.toString(16)}`, data: data.toString('base64'), unreadableBytes: rest };
+        return;
+      }
       const address = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
       const { data, unreadable } = await this.readReadable(address, args.count);
       response.body = { address: `0x${address.toString(16)}`, data: data.toString('base64'), unreadableBytes: unreadable };
@@ -571,8 +745,10 @@ export class UniwasmDebugSession extends LoggingDebugSession {
 
   protected override async writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): Promise<void> {
     await this.respond(response, async () => {
-      const address = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
       const data = Buffer.from(args.data, 'base64');
+      const linear = this.wasm?.linearMemory(args.memoryReference, args.offset ?? 0, data.length);
+      if (linear && linear.inside < data.length) throw new Error(`the write runs past the end of linear memory`);
+      const address = linear?.address ?? parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
       await this.connected().writeMemory(address, data);
       response.body = { bytesWritten: data.length };
     });
@@ -587,8 +763,14 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     await this.respond(response, async () => {
       const answers: DebugProtocol.Breakpoint[] = [];
       const list: MachineBreakpoint[] = [];
-      for (const { name } of args.breakpoints) {
-        const id = this.breakpoints.newId();
+      const requests = args.breakpoints.map(({ name }) => ({ id: this.breakpoints.newId(), name }));
+      // A Wasm function of that name wins; kernel symbols serve the names no Wasm function has.
+      const wasmAnswers = this.wasm?.setFunctionBreakpoints(requests) ?? [];
+      for (const [i, { id, name }] of requests.entries()) {
+        if (wasmAnswers[i]) {
+          answers.push(wasmAnswers[i]);
+          continue;
+        }
         const found = this.symbols?.lookup(name.trim()).filter((s) => s.kind === 'function') ?? [];
         if (found.length === 0) {
           const why = this.symbols ? `no kernel function "${name}"` : 'no kernel symbols (attach with "kernel")';
@@ -600,8 +782,15 @@ export class UniwasmDebugSession extends LoggingDebugSession {
         answers.push({ id, verified: true, message: where, instructionReference: `0x${found[0].address.toString(16)}` });
       }
       await this.replaceBreakpoints('function', list);
+      await this.writeWasmBreakpoints();
       response.body = { breakpoints: answers };
     });
+  }
+
+  /** The bitmap in the kernel follows the Wasm breakpoints (once the mailbox is ready; the ready stop writes it first). */
+  private async writeWasmBreakpoints(): Promise<void> {
+    const wasm = this.wasm;
+    if (wasm?.isReady) await this.withTargetStopped((client) => wasm.writeBitmap(client));
   }
 
   protected override async setInstructionBreakpointsRequest(
@@ -628,15 +817,30 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     });
   }
 
-  /** Source breakpoints belong to the Wasm level (docs/DEBUGGING.md); the kernel has no line table here. */
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    response.body = {
-      breakpoints: (args.breakpoints ?? []).map(() => ({
-        id: this.breakpoints.newId(),
-        verified: false,
-        message: 'line breakpoints need Wasm-level debugging, which this adapter does not provide yet',
-      })),
-    };
+  /** Source breakpoints belong to the Wasm level (DWARF lines of the app); the kernel has no line table here. */
+  protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
+    await this.respond(response, async () => {
+      const lines = (args.breakpoints ?? []).map(({ line }) => ({ id: this.breakpoints.newId(), line }));
+      const path = args.source.path ?? args.source.name ?? '';
+      if (!this.wasm) {
+        const message = 'line breakpoints need Wasm-level debugging (launch with "debugWasm": true)';
+        response.body = { breakpoints: lines.map(({ id }) => ({ id, verified: false, message })) };
+        return;
+      }
+      response.body = { breakpoints: this.wasm.setLineBreakpoints(path, lines) };
+      await this.writeWasmBreakpoints();
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.stopAtTraps = args.filters.includes(WASM_TRAPS);
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const info = this.wasm?.exceptionInfo();
+    if (!info) return this.sendErrorResponse(response, 2001, 'not stopped at a Wasm trap');
+    response.body = info;
     this.sendResponse(response);
   }
 

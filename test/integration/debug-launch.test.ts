@@ -1,7 +1,8 @@
-// `launch` end to end: the adapter (dist/debugAdapter.js) builds what is stale, boots the real
-// kernel with examples/hello halted under QEMU's gdbstub with an embedded Redis, stops on the
-// kernel's PVH entry, steps, hits a function breakpoint on a kernel symbol, serves HTTP once
-// resumed, pauses, reads memory, and leaves no QEMU or Redis behind after disconnect.
+// `launch` end to end at the kernel level (`debugWasm: false`; debug-wasm.test.ts covers the Wasm
+// level): the adapter (dist/debugAdapter.js) builds what is stale, boots the real kernel with
+// examples/hello halted under QEMU's gdbstub with an embedded Redis, stops on the kernel's PVH
+// entry, steps, hits a function breakpoint on a kernel symbol, serves HTTP once resumed, pauses,
+// reads memory, and leaves no QEMU or Redis behind after disconnect.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
@@ -43,7 +44,7 @@ test('launch: entry, step, kernel function breakpoint, HTTP after continue, paus
     const started = Date.now();
     await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
     const initialized = dc.waitForEvent('initialized');
-    const launched = dc.launchRequest({ app: join(productRoot(), 'examples', 'hello'), port, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
+    const launched = dc.launchRequest({ app: join(productRoot(), 'examples', 'hello'), port, stopOnEntry: true, debugWasm: false } as DebugProtocol.LaunchRequestArguments);
     await initialized;
     const entry = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
     await dc.configurationDoneRequest();
@@ -100,7 +101,7 @@ test('launch: QEMU dying ends the session with terminated, the reason, and no Re
   try {
     await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
     const initialized = dc.waitForEvent('initialized');
-    const launched = dc.launchRequest({ app: join(productRoot(), 'examples', 'hello'), port } as DebugProtocol.LaunchRequestArguments);
+    const launched = dc.launchRequest({ app: join(productRoot(), 'examples', 'hello'), port, debugWasm: false } as DebugProtocol.LaunchRequestArguments);
     await initialized;
     await dc.configurationDoneRequest();
     await launched;

@@ -4,6 +4,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 
+use uniwasm_runtime::debug::DebugPort;
 use uniwasm_runtime::host::{App, AppConfig};
 use uniwasm_runtime::kv::KeyValueStore;
 use uniwasm_runtime::trace::Tracer;
@@ -11,10 +12,16 @@ use uniwasm_runtime::trace::Tracer;
 const WASM_MAGIC: [u8; 4] = *b"\0asm";
 const WASM_VERSION: [u8; 4] = [1, 0, 0, 0];
 
-/// Loads the module (QEMU `-initrd`) and runs its `init`; the error is a boot-failure reason.
-pub fn load(module: &[u8], store: Box<dyn KeyValueStore>, tracer: Option<Box<dyn Tracer>>) -> Result<App, String> {
+/// Loads the module (QEMU `-initrd`) and runs its `init`, under a Wasm-level debugger when `debug`
+/// is given; the error is a boot-failure reason.
+pub fn load(
+    module: &[u8],
+    store: Box<dyn KeyValueStore>,
+    tracer: Option<Box<dyn Tracer>>,
+    debug: Option<DebugPort>,
+) -> Result<App, String> {
     check_header(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))?;
-    App::load_traced(module, store, tracer, AppConfig::default()).map_err(|e| format!("app: {e}"))
+    App::load_traced(module, store, tracer, AppConfig { debug, ..AppConfig::default() }).map_err(|e| format!("app: {e}"))
 }
 
 /// The module's first 8 bytes, checked here so that a wrong file (an ELF, a text file, a

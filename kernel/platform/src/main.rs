@@ -10,6 +10,7 @@ mod app;
 mod boot;
 mod clock;
 mod cpu;
+mod debug;
 mod exit;
 mod http;
 mod memory;
@@ -69,7 +70,9 @@ extern "C" fn kmain(start_info: u32) -> ! {
         None => Box::new(NoStore),
     };
     let loaded_at = clock::since_boot_us();
-    let app = app::load(module, store, trace::init()).unwrap_or_else(|e| boot_failed(e));
+    // `wasm_debug=N`: the runtime sets the debug mailbox up and stops once for the debugger.
+    let debug = settings.wasm_debug.map(debug::port);
+    let app = app::load(module, store, trace::init(), debug).unwrap_or_else(|e| boot_failed(e));
     log::info!("app: {} bytes, started in {} ms", module.len(), (clock::since_boot_us() - loaded_at) / 1000);
     for (method, pattern, handler) in app.routes() {
         log::info!("app: {} {pattern} -> {handler}", method.as_str());

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// Every key the kernel accepts, in the order the documentation lists them.
-pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe"];
+pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe", "wasm_debug"];
 
 /// An IPv4 address as four octets (kept free of any network crate).
 pub type Ipv4 = [u8; 4];
@@ -49,11 +49,14 @@ pub struct Settings {
     /// `probe=1`: stop right after the early boot with status 0. The host's `--accel auto` boots
     /// this under KVM to learn whether KVM really runs the kernel (some hosts fail at the first SSE).
     pub probe: bool,
+    /// `wasm_debug=N`: the app is a module instrumented for Wasm-level debugging with N probe
+    /// sites (docs/DEBUGGING.md); the runtime then offers the probe import and the debug mailbox.
+    pub wasm_debug: Option<u32>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false }
+        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false, wasm_debug: None }
     }
 }
 
@@ -95,6 +98,7 @@ struct Raw {
     redis_password: Option<String>,
     log: Option<LogLevel>,
     probe: bool,
+    wasm_debug: Option<u32>,
 }
 
 /// Parses a whole command line. An empty line gives the defaults.
@@ -148,6 +152,9 @@ fn apply(raw: &mut Raw, key: &str, value: &str) -> Result<(), &'static str> {
         }
         "probe" if value == "1" => raw.probe = true,
         "probe" => return Err("expected 1"),
+        "wasm_debug" => {
+            raw.wasm_debug = Some(parse_decimal(value).filter(|&n| n > 0).ok_or("expected the probe site count, 1-999999999")?)
+        }
         _ => unreachable!("every key in KEYS has an arm"),
     }
     Ok(())
@@ -183,7 +190,14 @@ fn check(raw: Raw) -> Result<Settings, CmdlineError> {
         return Err(CmdlineError::Missing { key: "redis_user", needs: "`redis_password=`" });
     }
     let redis = raw.redis.map(|(addr, port)| RedisSettings { addr, port, user: raw.redis_user, password: raw.redis_password });
-    Ok(Settings { ip, port: raw.port.unwrap_or(defaults.port), redis, log: raw.log.unwrap_or(defaults.log), probe: raw.probe })
+    Ok(Settings {
+        ip,
+        port: raw.port.unwrap_or(defaults.port),
+        redis,
+        log: raw.log.unwrap_or(defaults.log),
+        probe: raw.probe,
+        wasm_debug: raw.wasm_debug,
+    })
 }
 
 /// `s` split around the first `separator` byte. (Byte loops here rather than `str::split_once`
@@ -194,9 +208,9 @@ fn split_at(s: &str, separator: u8) -> Option<(&str, &str)> {
     Some((&s[..at], &s[at + 1..]))
 }
 
-/// Decimal digits only (no sign, no spaces), at most 5 of them so nothing overflows.
+/// Decimal digits only (no sign, no spaces), at most 9 of them so nothing overflows.
 fn parse_decimal(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     Some(s.bytes().fold(0, |n, b| n * 10 + (b - b'0') as u32))
@@ -346,11 +360,11 @@ mod tests {
     #[test]
     fn general_errors() {
         assert_eq!(err("colour=blue"),
-            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe)");
+            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug)");
         assert_eq!(err("port=1 port=2"), "kernel argument `port` given twice");
         assert_eq!(err("quiet"), "kernel argument `quiet` is not key=value");
         assert_eq!(err("port="), "`port=`: value is empty");
-        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe)");
+        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug)");
     }
 
     #[test]
@@ -366,5 +380,15 @@ mod tests {
             parse("probe=yes"),
             Err(CmdlineError::BadValue { key: "probe".to_string(), value: "yes".to_string(), reason: "expected 1" })
         );
+    }
+
+    #[test]
+    fn wasm_debug_key() {
+        assert_eq!(parse("wasm_debug=982").unwrap().wasm_debug, Some(982));
+        assert_eq!(parse("wasm_debug=999999999").unwrap().wasm_debug, Some(999_999_999));
+        assert_eq!(parse("").unwrap().wasm_debug, None);
+        for bad in ["0", "-3", "1e3", "1000000000", "all"] {
+            assert_eq!(err(&alloc::format!("wasm_debug={bad}")), alloc::format!("`wasm_debug={bad}`: expected the probe site count, 1-999999999"));
+        }
     }
 }

@@ -25,6 +25,7 @@
 //! in docs/ABI.md.
 
 use crate::abi::{self, AbiError, GuestMemory, GuestRequest, OkPayload, ResourceKind, ResourceTable};
+use crate::debug::{self, DebugPort, Snapshot};
 use crate::http::{self, Method, Request, Response, RouteMatch, Router};
 use crate::kv::{scoped_key, KeyValueStore, KvError};
 use crate::trace::{self, Event, Tracer};
@@ -34,8 +35,8 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use wasmi::{
-    AsContextMut, Caller, CompilationMode, Extern, Config, Engine, ExternType, FuncType, Instance, Linker, Memory, Module, Store,
-    StoreLimits, StoreLimitsBuilder, TrapCode, TypedFunc, Val, ValType,
+    AsContext, AsContextMut, Caller, CompilationMode, Extern, Config, Engine, ExternType, FuncType, Global, Instance, Linker, Memory,
+    Module, Store, StoreLimits, StoreLimitsBuilder, TrapCode, TypedFunc, Val, ValType,
 };
 
 pub const KEYVALUE: &str = "spiderlightning:slight/keyvalue";
@@ -92,11 +93,14 @@ pub struct AppConfig {
     pub request_fuel: u64,
     /// Largest linear memory, in bytes.
     pub max_memory: usize,
+    /// Wasm-level debugging (`wasm_debug=N`, docs/DEBUGGING.md): the `uniwasm:debug` probe import
+    /// is offered only then, so an instrumented module never runs without a debugger.
+    pub debug: Option<DebugPort>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20 }
+        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20, debug: None }
     }
 }
 
@@ -202,6 +206,9 @@ struct HostState {
     tracer: Option<Box<dyn Tracer>>,
     /// The id of the request being handled, for the `req` of `kv` trace events.
     request_id: Option<u64>,
+    debug: Option<DebugPort>,
+    /// The globals a debugger stop shows (the instrumented module exports them all), once instantiated.
+    debug_globals: Vec<Global>,
 }
 
 /// The guest memory seen through a store context.
@@ -553,7 +560,28 @@ impl HostState {
             serving: None,
             kv_unavailable: false,
             out_of_fuel: false,
+            debug: config.debug,
+            debug_globals: Vec::new(),
         }
+    }
+}
+
+/// What a debugger stop shows besides the stack: linear memory and the globals' bits.
+fn debug_snapshot(ctx: impl AsContext<Data = HostState>, snapshot: &mut Snapshot<'_>) {
+    let ctx = ctx.as_context();
+    let state = ctx.data();
+    if let Some((memory, _)) = state.guest {
+        snapshot.memory = (memory.data_ptr(&ctx) as u64, memory.data_size(&ctx) as u64);
+    }
+    for (bits, global) in snapshot.globals.iter_mut().zip(&state.debug_globals) {
+        *bits = debug::value_bits(&global.get(&ctx));
+    }
+}
+
+/// A call into the module failed: under a debugger, a trap stop with the stack as it was.
+fn debug_trapped(store: &Store<HostState>, e: &wasmi::Error) {
+    if let Some(port) = store.data().debug {
+        port.trapped(debug::trap_code(e), |snapshot| debug_snapshot(store, snapshot));
     }
 }
 
@@ -620,9 +648,14 @@ impl App {
         wasmi_config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation);
         let engine = Engine::new(&wasmi_config);
         let module = Module::new(&engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
-        check_imports(&module)?;
+        check_imports(&module, config.debug.is_some())?;
         check_exports(&module)?;
-        let linker = make_linker(&engine);
+        let linker = make_linker(&engine, config.debug);
+        if let Some(port) = config.debug {
+            port.set_up(debug::global_count(&module));
+            // The debugger sets its breakpoints here, before any Wasm runs.
+            port.ready();
+        }
         let (store, instance) = start(&module, &linker, HostState::new(kv, tracer, &config), &config);
         Ok(App { instance: Some(instance?), module, linker, config, store, poisoned: false, last_request_id: 0 })
     }
@@ -715,7 +748,10 @@ impl App {
             params,
             body: request.body.clone(),
         };
+        let debug = self.store.data().debug;
+        debug.inspect(|port| port.in_wasm(true));
         let outcome = self.invoke(&handler, &guest_request);
+        debug.inspect(|port| port.in_wasm(false));
         if !matches!(outcome, Outcome::Returned(_)) {
             self.poisoned = true;
         }
@@ -773,6 +809,7 @@ impl App {
 }
 
 fn wasm_error(store: &Store<HostState>, e: wasmi::Error) -> Outcome {
+    debug_trapped(store, &e);
     if e.as_trap_code() == Some(TrapCode::OutOfFuel) || store.data().out_of_fuel {
         Outcome::OutOfFuel
     } else {
@@ -798,7 +835,10 @@ fn start(
 ) -> (Store<HostState>, Result<Instance, LoadError>) {
     let mut store = Store::new(module.engine(), state);
     store.limiter(|state| &mut state.limits);
+    let debug = store.data().debug;
+    debug.inspect(|port| port.in_wasm(true));
     let result = run_init(&mut store, module, linker, config);
+    debug.inspect(|port| port.in_wasm(false));
     (store, result)
 }
 
@@ -809,9 +849,14 @@ fn run_init(
     config: &AppConfig,
 ) -> Result<Instance, LoadError> {
     let instantiate = |e: wasmi::Error| LoadError::Instantiate(e.to_string());
-    let trap = |e: wasmi::Error| LoadError::InitTrap(e.to_string());
+    let trap = |store: &Store<HostState>, e: wasmi::Error| {
+        debug_trapped(store, &e);
+        LoadError::InitTrap(e.to_string())
+    };
     store.set_fuel(config.init_fuel).map_err(instantiate)?;
     let instance = linker.instantiate_and_start(&mut *store, module).map_err(instantiate)?;
+    let globals = (0..debug::global_count(module) as usize).filter_map(|i| instance.get_global(&*store, &debug::global_export(i)));
+    store.data_mut().debug_globals = globals.collect();
     let memory = instance.get_memory(&*store, "memory").ok_or(LoadError::MissingExport {
         name: "memory",
         expected: "memory",
@@ -819,12 +864,12 @@ fn run_init(
     let realloc = instance.get_typed_func(&*store, "cabi_realloc").map_err(instantiate)?;
     store.data_mut().guest = Some((memory, realloc));
     if let Ok(initialize) = instance.get_typed_func::<(), ()>(&*store, "_initialize") {
-        initialize.call(&mut *store, ()).map_err(trap)?;
+        initialize.call(&mut *store, ()).map_err(|e| trap(store, e))?;
     }
     let init = instance.get_typed_func::<(), i32>(&*store, "init").map_err(instantiate)?;
-    let ptr = init.call(&mut *store, ()).map_err(trap)? as u32;
+    let ptr = init.call(&mut *store, ()).map_err(|e| trap(store, e))? as u32;
     let result = abi::lift_init_result(memory.data(&*store), ptr).map_err(|e| LoadError::InitTrap(e.to_string()))?;
-    post_return(store, &instance, "init", ptr).map_err(trap)?;
+    post_return(store, &instance, "init", ptr).map_err(|e| trap(store, e))?;
     result.map_err(LoadError::InitFailed)?;
     if store.data().serving.is_none() {
         return Err(LoadError::NotServing);
@@ -833,11 +878,13 @@ fn run_init(
 }
 
 /// Checks every import of `module` against [`IMPORTS`].
-fn check_imports(module: &Module) -> Result<(), LoadError> {
+fn check_imports(module: &Module, debug: bool) -> Result<(), LoadError> {
     for import in module.imports() {
         let (module_name, field) = (import.module(), import.name());
         let found = extern_type(import.ty());
-        let Some(&(_, _, params, _)) = IMPORTS.iter().find(|(m, f, _, _)| *m == module_name && *f == field) else {
+        let probe = (debug && module_name == debug::PROBE_MODULE && field == debug::PROBE_FIELD).then_some(1);
+        let known = || IMPORTS.iter().find(|(m, f, _, _)| *m == module_name && *f == field).map(|i| i.2);
+        let Some(params) = probe.or_else(known) else {
             return Err(LoadError::UnknownImport { module: module_name.into(), field: field.into(), found });
         };
         let expected = FuncType::new(vec_i32(params), []);
@@ -893,8 +940,12 @@ fn check_exports(module: &Module) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn make_linker(engine: &Engine) -> Linker<HostState> {
+fn make_linker(engine: &Engine, debug: Option<DebugPort>) -> Linker<HostState> {
     let mut linker = Linker::new(engine);
+    if let Some(port) = debug {
+        let probe = move |caller: Caller<'_, HostState>, site: i32| port.probe(site as u32, |s| debug_snapshot(&caller, s));
+        linker.func_wrap(debug::PROBE_MODULE, debug::PROBE_FIELD, probe).expect("the probe is defined once");
+    }
     for (module, field, params, import) in IMPORTS {
         let ty = FuncType::new(vec_i32(params), []);
         let defined = linker.func_new(module, field, ty, move |mut caller, args, _results| {

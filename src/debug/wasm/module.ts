@@ -74,6 +74,8 @@ export interface NameSection {
   functions: Map<number, string>;
   /** Function index → local index → name. */
   locals: Map<number, Map<number, string>>;
+  /** Global index → name (the extended name section's subsection 7, which wasm-ld writes). */
+  globals: Map<number, string>;
 }
 
 export interface WasmModule {
@@ -131,7 +133,7 @@ export function parseModule(bytes: Uint8Array): WasmModule {
   if (version !== 1) throw new WasmFormatError(`unsupported Wasm version ${version} (components are not modules)`, 4);
   const module: WasmModule = {
     bytes, sections: [], types: [], imports: [], importedFunctionCount: 0, functionTypes: [], exports: [], globals: [], bodies: [],
-    names: { functions: new Map(), locals: new Map() }, warnings: [],
+    names: { functions: new Map(), locals: new Map(), globals: new Map() }, warnings: [],
   };
   let lastOrder = 0;
   while (!r.atEnd) {
@@ -283,7 +285,7 @@ function readBody(r: ByteReader, funcIndex: number, typeIndex: number): Function
 }
 
 function readNames(r: ByteReader): NameSection {
-  const names: NameSection = { functions: new Map(), locals: new Map() };
+  const names: NameSection = { functions: new Map(), locals: new Map(), globals: new Map() };
   const nameMap = (s: ByteReader) => {
     const map = new Map<number, string>();
     for (const [index, name] of vec(s, () => [s.u32('name index'), s.name()] as const, 'name')) map.set(index, name);
@@ -297,6 +299,7 @@ function readNames(r: ByteReader): NameSection {
     if (id === 0) names.moduleName = s.name();
     else if (id === 1) names.functions = nameMap(s);
     else if (id === 2) for (const [f, locals] of vec(s, () => [s.u32('function index'), nameMap(s)] as const, 'local map')) names.locals.set(f, locals);
+    else if (id === 7) names.globals = nameMap(s);
     r.offset = s.end;
   }
   return names;

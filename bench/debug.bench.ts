@@ -1,0 +1,146 @@
+// What Wasm-level debugging costs (docs/DEBUGGING.md): GET /hello requests/s of the demo app on the
+// unikernel (QEMU TCG, microvm) as built, as its instrumented copy with `wasm_debug=N` but no
+// debugger, and with the debug adapter (dist/debugAdapter.js) attached and idle (no breakpoint);
+// then the round trip of a Wasm `next` (DAP request → stopped event) at a breakpoint in handle-hello.
+// usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { buildAll } from '../src/build/all';
+import { WasmLevel } from '../src/debug/wasmLevel';
+import { WasmProgram } from '../src/debug/wasm/program';
+import { RunSession } from '../src/run/session';
+import { freePort } from '../src/util/ports';
+import { median, percentile, round1 } from './lib';
+import { wrk, type LoadResult } from './load';
+
+const DEMO = 'examples/http-server-demo';
+
+function options(argv: string[]): { runs: number; seconds: number; connections: number; steps: number } {
+  const o = { runs: 5, seconds: 3, connections: 8, steps: 15 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!.slice(2) as keyof typeof o;
+    if (!(flag in o)) throw new Error('usage: debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K]');
+    o[flag] = Number(argv[++i]);
+  }
+  return o;
+}
+
+/** wrk runs against `url`/hello after one warm-up: the median requests/s and each run's. */
+async function throughput(url: string, o: ReturnType<typeof options>) {
+  await wrk(`${url}/hello`, o.connections, 1);
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < o.runs; i++) runs.push(await wrk(`${url}/hello`, o.connections, o.seconds));
+  const errors = runs.reduce((sum, r) => sum + r.errors, 0);
+  if (errors) throw new Error(`${errors} failed requests on ${url}/hello`);
+  return { requestsPerSec: round1(median(runs.map((r) => r.requestsPerSec))), runs: runs.map((r) => Math.round(r.requestsPerSec)) };
+}
+
+/** The demo under `uniwasm run`'s own session (no debugger), booting `app` with `kernelArgs`. */
+async function plainRun(app: string, kernelArgs: string[], o: ReturnType<typeof options>) {
+  const run = await RunSession.start({
+    app, port: await freePort(), accel: 'tcg', memoryMiB: 128, machine: 'microvm', qemuBinary: 'qemu-system-x86_64',
+    extraKernelArgs: kernelArgs, readyTimeoutMs: 60_000,
+  });
+  try {
+    return await throughput(run.url, o);
+  } finally {
+    await run.stop();
+  }
+}
+
+/** The adapter launching the demo at the Wasm level; `configure` sets breakpoints before it runs. */
+async function debugSession(configure: (dc: DebugClient) => Promise<unknown>) {
+  const port = await freePort();
+  const dc = new DebugClient('node', join('dist', 'debugAdapter.js'), 'uniwasm');
+  dc.defaultTimeout = 120_000;
+  await dc.start();
+  const output: string[] = [];
+  dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+  await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const initialized = dc.waitForEvent('initialized');
+  const launched = dc.launchRequest({ app: DEMO, port } as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await configure(dc);
+  await dc.configurationDoneRequest();
+  await launched;
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 60_000; !output.join('').includes(`ready ${url}`); ) {
+    if (Date.now() > deadline) throw new Error(`the debugged guest did not answer:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    dc, url,
+    end: async () => {
+      await dc.disconnectRequest({});
+      await dc.stop();
+    },
+  };
+}
+
+/** Milliseconds from sending `request` to the stopped event it causes. */
+async function roundTrip(dc: DebugClient, request: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  const stopped = dc.waitForEvent('stopped', 30_000);
+  await request();
+  await stopped;
+  return performance.now() - t0;
+}
+
+/**
+ * Per sample: GET /hello stops at the function breakpoint on handle-hello, one `next` is timed
+ * (entry → its first statement), then continue lets the answer out.
+ */
+async function stepTimes(o: ReturnType<typeof options>) {
+  const session = await debugSession((dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'handle-hello' }] }));
+  const { dc, url } = session;
+  try {
+    const next: number[] = [];
+    const hit: number[] = [];
+    for (let i = 0; i < o.steps; i++) {
+      let answer: Promise<Response> | undefined;
+      hit.push(await roundTrip(dc, async () => void (answer = fetch(`${url}/hello`))));
+      next.push(await roundTrip(dc, () => dc.nextRequest({ threadId: 1 })));
+      await dc.continueRequest({ threadId: 1 });
+      const res = await answer!;
+      if (res.status !== 200) throw new Error(`/hello answered ${res.status} after the steps`);
+    }
+    const stats = (xs: number[]) => ({ medianMs: round1(median(xs)), p90Ms: round1(percentile(xs, 90)), samples: xs.length });
+    return { next: stats(next), requestToBreakpoint: stats(hit) };
+  } finally {
+    await session.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const { app } = await buildAll(DEMO);
+  const program = new WasmProgram(readFileSync(app));
+  const { path: instrumented } = WasmLevel.prepare(app, join(DEMO, '.uniwasm', 'debug'), 'http-server-demo');
+  const asBuilt = await plainRun(app, [], o);
+  const instrumentedNoDebugger = await plainRun(instrumented, [WasmLevel.kernelArgument(program)], o);
+  const idle = await debugSession(async () => undefined);
+  let attachedIdle;
+  try {
+    attachedIdle = await throughput(idle.url, o);
+  } finally {
+    await idle.end();
+  }
+  const steps = await stepTimes(o);
+  const ratio = (x: { requestsPerSec: number }) => +(x.requestsPerSec / asBuilt.requestsPerSec).toFixed(3);
+  console.log(JSON.stringify({
+    runs: o.runs, seconds: o.seconds, connections: o.connections, probeSites: program.sites.length,
+    hello: {
+      asBuilt,
+      instrumentedNoDebugger: { ...instrumentedNoDebugger, vsAsBuilt: ratio(instrumentedNoDebugger) },
+      debuggerAttachedIdle: { ...attachedIdle, vsAsBuilt: ratio(attachedIdle) },
+    },
+    steps,
+  }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,120 @@
+import { LineTable } from './dwarfLine';
+import { instrument, siteIndex, type InstrumentResult, type ProbeSite } from './instrument';
+import { codeSectionStart, parseModule, type WasmModule } from './module';
+
+/**
+ * The debugged app in the original module's terms: its functions and their names, the probe sites
+ * of the instrumented copy, and DWARF lines when the module has them. Everything the user sees at
+ * the Wasm level (frame names, source lines, breakpoints, globals) comes from here.
+ */
+export class WasmProgram {
+  readonly module: WasmModule;
+  readonly lines: LineTable | undefined;
+  readonly sites: ProbeSite[];
+  /** The instrumented module, to boot with `wasm_debug=<sites.length>`. */
+  readonly instrumented: Uint8Array;
+  private readonly entries = new Map<number, ProbeSite>();
+  /** Code offset → statement sites there (several when one offset starts several statements). */
+  private readonly statements = new Map<number, ProbeSite[]>();
+  private readonly codeBase: number;
+
+  constructor(original: Uint8Array) {
+    this.module = parseModule(original);
+    const result: InstrumentResult = instrument(original);
+    this.instrumented = result.module;
+    this.sites = result.sites;
+    this.lines = LineTable.fromModule(this.module);
+    this.codeBase = codeSectionStart(this.module);
+    for (const s of this.sites) {
+      if (s.kind === 'entry') this.entries.set(s.funcIndex, s);
+      if (s.kind === 'statement') this.statements.set(s.codeOffset, [...(this.statements.get(s.codeOffset) ?? []), s]);
+    }
+  }
+
+  /** The site a probe argument names, or undefined for a number outside the table. */
+  site(probeArgument: number): ProbeSite | undefined {
+    const site = this.sites[siteIndex(probeArgument)];
+    return site?.site === probeArgument ? site : undefined;
+  }
+
+  /**
+   * A function as the user knows it: its export name (what routes and breakpoints name, e.g.
+   * `handle-hello`), else its `name` section name, else `func[N]`.
+   */
+  functionName(funcIndex: number): string {
+    return this.module.exports.find((e) => e.kind === 'func' && e.index === funcIndex)?.name
+      ?? this.module.names.functions.get(funcIndex)
+      ?? `func[${funcIndex}]`;
+  }
+
+  /** Functions named `name` by an export or by the `name` section. */
+  functionsNamed(name: string): number[] {
+    const wanted = name.trim();
+    const found = new Set<number>();
+    for (const e of this.module.exports) if (e.kind === 'func' && e.name === wanted) found.add(e.index);
+    for (const [index, n] of this.module.names.functions) if (n === wanted) found.add(index);
+    // Imports have no body, hence no probe: they cannot be stopped in.
+    return [...found].filter((f) => this.entries.has(f)).sort((a, b) => a - b);
+  }
+
+  entrySite(funcIndex: number): ProbeSite | undefined {
+    return this.entries.get(funcIndex);
+  }
+
+  /**
+   * Where a site is, for a stack frame: file:line:column with DWARF, else the function name with
+   * the offset from the start of its body (`handle-hello+0x1c`).
+   */
+  location(site: ProbeSite): { name: string; file?: string; line: number; column: number } {
+    const fn = this.functionName(site.funcIndex);
+    if (site.file && site.line) return { name: fn, file: site.file, line: site.line, column: site.column || 1 };
+    const body = this.module.bodies[site.funcIndex - this.module.importedFunctionCount];
+    const offset = site.codeOffset - (body.bodyStart - this.codeBase);
+    return { name: offset === 0 ? fn : `${fn}+0x${offset.toString(16)}`, line: 0, column: 0 };
+  }
+
+  /**
+   * The statement sites of `file`:`line` (file as a path or a path suffix). A line without code
+   * moves to the next line that has some, as debuggers do; undefined when none follows, or
+   * without DWARF.
+   */
+  statementsAt(file: string, line: number): { line: number; sites: ProbeSite[] } | undefined {
+    if (!this.lines) return undefined;
+    const last = Math.max(0, ...this.sites.filter((s) => s.line !== undefined && sameFile(s.file!, file)).map((s) => s.line!));
+    for (let l = line; l <= last; l++) {
+      const sites = this.lines.addressesFor(file, l).flatMap((offset) => this.statements.get(offset) ?? []);
+      if (sites.length) return { line: l, sites };
+    }
+    return undefined;
+  }
+
+  globalName(index: number): string {
+    return this.module.names.globals.get(index)
+      ?? this.module.exports.find((e) => e.kind === 'global' && e.index === index)?.name
+      ?? `global ${index}`;
+  }
+}
+
+function sameFile(path: string, wanted: string): boolean {
+  const w = wanted.replaceAll('\\', '/');
+  return path === w || path.endsWith(`/${w}`) || w.endsWith(`/${path}`);
+}
+
+const VALUE_TYPES: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+
+export function valueTypeName(type: number): string {
+  return VALUE_TYPES[type] ?? `type 0x${type.toString(16)}`;
+}
+
+/** A global's raw bits (i32/f32 zero-extended to 64) as the debugger shows them. */
+export function formatValue(type: number, bits: bigint): string {
+  const buf = Buffer.alloc(8);
+  buf.writeBigUInt64LE(BigInt.asUintN(64, bits));
+  switch (type) {
+    case 0x7f: return `${buf.readInt32LE(0)} (0x${buf.readUInt32LE(0).toString(16)})`;
+    case 0x7e: return `${buf.readBigInt64LE(0)} (0x${buf.readBigUInt64LE(0).toString(16)})`;
+    case 0x7d: return String(buf.readFloatLE(0));
+    case 0x7c: return String(buf.readDoubleLE(0));
+    default: return `0x${buf.readBigUInt64LE(0).toString(16)}`;
+  }
+}

@@ -1,0 +1,282 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { ElfSymbols } from './elf';
+import type { GdbClient } from './gdb/client';
+import {
+  breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
+  type Mailbox, type MailboxFrame, type StepMode,
+} from './wasm/mailbox';
+import { formatValue, valueTypeName, WasmProgram } from './wasm/program';
+
+/**
+ * The adapter's Wasm level (docs/DEBUGGING.md, "Wasm level"): the instrumented copy of the app,
+ * the kernel's mailbox read and written through the GDB client, and the translation of what it
+ * holds into DAP frames, scopes and breakpoints. The session decides when; this decides what.
+ */
+
+/** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
+export const WASM_FRAME_BASE = 1_000_000;
+/** The symbols the kernel must have (kernel/platform/src/debug.rs). */
+const MAILBOX_SYMBOL = 'UNIWASM_DEBUG';
+const TRAP_SYMBOL = 'uniwasm_debug_trap';
+/** A memory reference into linear memory: `wasm:` + offset, resolved at the current stop. */
+const LINEAR_MEMORY = /^wasm:(0x[0-9a-f]+|\d+)$/i;
+
+export interface WasmBreakpoint {
+  id: number;
+  kind: 'function' | 'line';
+  /** Site indices (bits of the bitmap). */
+  sites: number[];
+}
+
+/** What the debugger knows at a Wasm stop. */
+export interface WasmStop {
+  mailbox: Mailbox;
+  /** The shadow stack, read on first use (outermost first). */
+  frames?: MailboxFrame[];
+}
+
+/** What a Wasm scope shows; the session keeps these behind its variables references. */
+export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number };
+
+export class WasmLevel {
+  readonly trapAddress: bigint;
+  private readonly mailboxAddress: bigint;
+  /** The mailbox as the ready stop showed it (bitmap, frames and globals addresses); undefined before. */
+  private layout: Mailbox | undefined;
+  private functionBreakpoints: WasmBreakpoint[] = [];
+  private readonly lineBreakpoints = new Map<string, WasmBreakpoint[]>();
+  /** Set at a Wasm stop, cleared when the guest resumes. */
+  stop: WasmStop | undefined;
+
+  constructor(
+    readonly program: WasmProgram,
+    symbols: ElfSymbols,
+    /** Where the app was built: DWARF paths relative to the compilation directory resolve here. */
+    private readonly sourceRoot: string,
+  ) {
+    const find = (name: string) => symbols.symbols.find((s) => s.raw === name)?.address;
+    const mailbox = find(MAILBOX_SYMBOL);
+    const trap = find(TRAP_SYMBOL);
+    if (mailbox === undefined || trap === undefined) {
+      throw new Error(`the kernel has no ${MAILBOX_SYMBOL}/${TRAP_SYMBOL} symbols: it is too old for Wasm debugging (rebuild it)`);
+    }
+    this.mailboxAddress = mailbox;
+    this.trapAddress = trap;
+  }
+
+  /**
+   * Instruments the built module and writes the copy to `<dir>/<name>.debug.wasm`, the module to
+   * boot with `wasm_debug=<site count>` (kernelArgument()).
+   */
+  static prepare(wasmPath: string, dir: string, name: string): { program: WasmProgram; path: string } {
+    const program = new WasmProgram(readFileSync(wasmPath));
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${name}.debug.wasm`);
+    writeFileSync(path, program.instrumented);
+    return { program, path };
+  }
+
+  /**
+   * A DWARF file path as the editor can open it. The line table's paths are relative to the
+   * compilation directory (in .debug_info, which this adapter does not read): the app's build runs
+   * in its folder, so a relative path that exists there is taken from there.
+   */
+  sourcePath(file: string): string {
+    if (isAbsolute(file)) return file;
+    const inRoot = resolve(this.sourceRoot, file);
+    return existsSync(inRoot) ? inRoot : file;
+  }
+
+  static kernelArgument(program: WasmProgram): string {
+    return `wasm_debug=${program.sites.length}`;
+  }
+
+  /** One hardware breakpoint on the trap function serves every Wasm stop. */
+  install(client: GdbClient): Promise<void> {
+    return client.setBreakpoint(this.trapAddress, 'hardware');
+  }
+
+  async read(client: GdbClient): Promise<Mailbox> {
+    return decodeMailbox(await client.readMemory(this.mailboxAddress, MAILBOX_SIZE));
+  }
+
+  /**
+   * The kernel's "ready" stop, before any Wasm runs: checks the mailbox, writes the breakpoints,
+   * and the step mode that makes the first probe stop when `stopAtFirst`.
+   */
+  async ready(client: GdbClient, mailbox: Mailbox, stopAtFirst: boolean): Promise<void> {
+    const problem = mailboxProblem(mailbox, this.program.sites.length);
+    if (problem) throw new Error(problem);
+    this.layout = mailbox;
+    await this.writeBitmap(client);
+    await this.setStep(client, stopAtFirst ? 'into' : 'run', 0);
+  }
+
+  get isReady(): boolean {
+    return this.layout !== undefined;
+  }
+
+  /** Writes the breakpoint bitmap; before the ready stop there is none yet, and ready() writes it. */
+  async writeBitmap(client: GdbClient): Promise<void> {
+    if (!this.layout) return;
+    const all = [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()];
+    await client.writeMemory(this.layout.breakpoints, breakpointBitmap(this.layout.siteCount, all.flatMap((b) => b.sites)));
+  }
+
+  setStep(client: GdbClient, mode: StepMode, depth: number): Promise<void> {
+    return client.writeMemory(this.mailboxAddress + BigInt(OFFSET.stepMode), encodeStep(mode, depth));
+  }
+
+  // ---- breakpoints ----
+
+  /**
+   * Function breakpoints on Wasm functions, by export or `name` section name. Answers each request
+   * that names one, in order; undefined leaves a name to the kernel level.
+   */
+  setFunctionBreakpoints(requests: { id: number; name: string }[]): (DebugProtocol.Breakpoint | undefined)[] {
+    this.functionBreakpoints = [];
+    return requests.map(({ id, name }) => {
+      const sites = this.program.functionsNamed(name).map((f) => this.program.entrySite(f)!);
+      if (!sites.length) return undefined;
+      this.functionBreakpoints.push({ id, kind: 'function', sites: sites.map((s) => s.index) });
+      const where = sites.map((s) => `${this.program.functionName(s.funcIndex)} (func[${s.funcIndex}])`).join(', ');
+      const first = this.program.location(sites[0]);
+      return { id, verified: true, message: `Wasm ${where}`, line: first.line || undefined, source: first.file ? { path: this.sourcePath(first.file) } : undefined };
+    });
+  }
+
+  /** Line breakpoints of one source file, through DWARF; unverified with a reason without it. */
+  setLineBreakpoints(path: string, lines: { id: number; line: number }[]): DebugProtocol.Breakpoint[] {
+    const list: WasmBreakpoint[] = [];
+    const answers = lines.map(({ id, line }): DebugProtocol.Breakpoint => {
+      if (!this.program.lines) {
+        return { id, verified: false, message: 'the module has no DWARF line table (build it with -g): use a function breakpoint' };
+      }
+      const found = this.program.statementsAt(path, line);
+      if (!found) return { id, verified: false, message: `no Wasm code at or after line ${line} of ${path}` };
+      list.push({ id, kind: 'line', sites: found.sites.map((s) => s.index) });
+      return { id, verified: true, line: found.line, source: { path } };
+    });
+    this.lineBreakpoints.set(path, list);
+    return answers;
+  }
+
+  /** The breakpoints at a site index (what a breakpoint stop hit). */
+  hit(siteIndex: number): WasmBreakpoint[] {
+    return [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()].filter((b) => b.sites.includes(siteIndex));
+  }
+
+  // ---- a stop ----
+
+  /** The DAP reason and details of the current stop. */
+  describeStop(stop: WasmStop): { reason: string; hit: number[]; text?: string } {
+    const m = stop.mailbox;
+    const site = this.program.site(m.currentSite);
+    switch (stopReason(m)) {
+      case 'breakpoint': {
+        const hit = site ? this.hit(site.index) : [];
+        return { reason: hit.some((b) => b.kind === 'function') ? 'function breakpoint' : 'breakpoint', hit: hit.map((b) => b.id) };
+      }
+      case 'pause': return { reason: 'pause', hit: [] };
+      case 'trap': return { reason: 'exception', hit: [], text: trapName(m.trapCode) };
+      default: return { reason: 'step', hit: [] };
+    }
+  }
+
+  async frames(client: GdbClient, stop: WasmStop): Promise<MailboxFrame[]> {
+    const count = storedFrames(stop.mailbox);
+    stop.frames ??= count ? decodeFrames(await client.readMemory(stop.mailbox.frames, count * FRAME_SIZE)) : [];
+    return stop.frames;
+  }
+
+  /** Wasm frames innermost first; frame ids are WASM_FRAME_BASE + depth index (0 = outermost). */
+  async stackFrames(client: GdbClient, stop: WasmStop): Promise<DebugProtocol.StackFrame[]> {
+    const frames = await this.frames(client, stop);
+    const out: DebugProtocol.StackFrame[] = [];
+    for (let depth = frames.length - 1; depth >= 0; depth--) {
+      const site = this.program.site(frames[depth].site) ?? this.program.site(frames[depth].entrySite);
+      if (!site) {
+        out.push({ id: WASM_FRAME_BASE + depth, name: `<probe site 0x${frames[depth].site.toString(16)}>`, line: 0, column: 0 });
+        continue;
+      }
+      const where = this.program.location(site);
+      out.push({
+        id: WASM_FRAME_BASE + depth,
+        name: where.name,
+        source: where.file ? { path: this.sourcePath(where.file) } : undefined,
+        line: where.line,
+        column: where.column,
+        presentationHint: 'normal',
+      });
+    }
+    if (stop.mailbox.depth > frames.length) {
+      out.push({ id: WASM_FRAME_BASE - 1, name: `… ${stop.mailbox.depth - frames.length} deeper frames not recorded`, line: 0, column: 0, presentationHint: 'label' });
+    }
+    return out;
+  }
+
+  scopes(frameId: number, reference: (scope: WasmScope) => number): DebugProtocol.Scope[] {
+    return [
+      { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth: frameId - WASM_FRAME_BASE }), expensive: false },
+      { name: 'Globals', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
+      { name: 'Memory', variablesReference: reference({ kind: 'wasmMemory' }), expensive: false },
+    ];
+  }
+
+  async variables(client: GdbClient, stop: WasmStop, scope: WasmScope): Promise<DebugProtocol.Variable[]> {
+    const m = stop.mailbox;
+    const plain = (name: string, value: string, extra: Partial<DebugProtocol.Variable> = {}): DebugProtocol.Variable => ({ name, value, variablesReference: 0, ...extra });
+    switch (scope.kind) {
+      case 'wasmGlobals': {
+        const count = Math.min(m.globalCount, this.program.module.globals.length);
+        const bytes = count ? await client.readMemory(m.globals, count * 8) : Buffer.alloc(0);
+        return this.program.module.globals.slice(0, count).map((g, i) =>
+          plain(this.program.globalName(i), formatValue(g.type, bytes.readBigUInt64LE(i * 8)), {
+            type: `${g.mutable ? 'mut ' : ''}${valueTypeName(g.type)}`,
+          }));
+      }
+      case 'wasmMemory':
+        return [
+          plain('linear memory', `${m.memorySize} bytes (${m.memorySize / 65536n} pages)`, { memoryReference: 'wasm:0' }),
+          plain('kernel address', `0x${m.memoryBase.toString(16)}`, { memoryReference: `0x${m.memoryBase.toString(16)}` }),
+        ];
+      case 'wasmFrame': {
+        const frame = (await this.frames(client, stop))[scope.depth];
+        const site = frame && this.program.site(frame.site);
+        if (!site) return [];
+        const where = this.program.location(site);
+        return [
+          plain('function', `${this.program.functionName(site.funcIndex)} (func[${site.funcIndex}])`),
+          plain('location', where.file ? `${this.sourcePath(where.file)}:${where.line}:${where.column}` : where.name),
+          plain('code offset', `0x${site.codeOffset.toString(16)}`),
+          plain('probe', `${site.kind} site ${site.index}`),
+          plain('depth', String(scope.depth + 1)),
+        ];
+      }
+    }
+  }
+
+  /**
+   * A memory reference into linear memory (`wasm:OFFSET`, from the Memory scope) as a kernel
+   * address, with how many of `count` bytes lie inside the memory; undefined for other references.
+   */
+  linearMemory(reference: string, offset: number, count: number): { address: bigint; inside: number; wasmOffset: bigint } | undefined {
+    const match = LINEAR_MEMORY.exec(reference.trim());
+    if (!match) return undefined;
+    const m = this.stop?.mailbox;
+    if (!m) throw new Error('linear memory can only be read at a Wasm stop');
+    const wasmOffset = BigInt(match[1]) + BigInt(offset);
+    const left = m.memorySize > wasmOffset ? m.memorySize - wasmOffset : 0n;
+    return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
+  }
+
+  exceptionInfo(): DebugProtocol.ExceptionInfoResponse['body'] | undefined {
+    const m = this.stop?.mailbox;
+    if (!m || stopReason(m) !== 'trap') return undefined;
+    const site = this.program.site(m.currentSite);
+    const where = site ? ` after ${this.program.location(site).name}` : '';
+    return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
+  }
+}
