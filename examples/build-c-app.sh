@@ -7,6 +7,12 @@
 # APP_DIR/build/WORLD.wasm. The module must import nothing but the
 # spiderlightning:slight interfaces: the kernel provides nothing else.
 # Each app's build.sh calls this script; it is idempotent.
+#
+# UNIWASM_PROFILE (set by Uniwasm for every build, see uniwasm.json in
+# examples/README.md) picks the flags: `release` (the default) optimizes for
+# size and strips DWARF; `debug` (what F5 builds) compiles with -O0 -g and
+# keeps the DWARF, so the debugger binds line breakpoints and shows file:line.
+# Both write the same module path.
 set -euo pipefail
 
 die() {
@@ -15,6 +21,17 @@ die() {
 }
 
 [[ $# -eq 2 ]] || die "usage: build-c-app.sh WORLD APP_DIR"
+profile=${UNIWASM_PROFILE:-release}
+case $profile in
+  # --strip-debug: Debian's libc.a carries DWARF; the `name` section stays so
+  #   functions keep their names in traces.
+  release) optimize=(-Os) strip=(-Wl,--strip-debug) ;;
+  # -O0: one DWARF row per statement, in source order, for steps and line
+  #   breakpoints. libc's DWARF stays too (wasm-ld cannot strip per object):
+  #   the demo grows from ~24 KB to ~120 KB, which only a debug session loads.
+  debug) optimize=(-O0 -g) strip=() ;;
+  *) die "UNIWASM_PROFILE must be release or debug, not '$profile'" ;;
+esac
 world=$1
 app_dir=$(cd "$2" && pwd)
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,11 +76,9 @@ sources=("$app_dir"/src/*.c)
 #   /abs/path/file.c:line:col: error: … for the editor's problem matcher.
 # --stack-first: the 64 KiB stack sits below the data, so an overflow traps
 #   (out of bounds) instead of silently overwriting globals.
-# --strip-debug: Debian's libc.a carries DWARF; the `name` section stays so
-#   functions keep their names in traces.
-clang "${target[@]}" -Os -std=c11 -Wall -Wextra -fdiagnostics-absolute-paths \
+clang "${target[@]}" "${optimize[@]}" -std=c11 -Wall -Wextra -fdiagnostics-absolute-paths \
   -I "$gen" \
-  -nostartfiles -Wl,--no-entry -Wl,--stack-first -Wl,--strip-debug \
+  -nostartfiles -Wl,--no-entry -Wl,--stack-first "${strip[@]}" \
   "${sources[@]}" "$gen/$stem.c" "$gen/${stem}_component_type.o" \
   -o "$out.tmp"
 
@@ -74,4 +89,4 @@ if [[ -n $foreign ]]; then
   die "the module imports functions the kernel does not provide:"$'\n'"$foreign"
 fi
 mv "$out.tmp" "$out"
-echo "built $out ($(wc -c <"$out") bytes)"
+echo "built $out ($(wc -c <"$out") bytes, $profile)"

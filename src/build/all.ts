@@ -1,9 +1,9 @@
-import { buildApp, type BuildOutput } from './app';
+import { buildApp, type BuildOutput, type BuildProfile } from './app';
 import { kernelImage } from './kernel';
 
-/** Builds (or finds) the kernel and builds the app, side by side. */
-export async function buildAll(app: string, out: BuildOutput = {}): Promise<{ kernel: string; app: string }> {
-  const [kernel, wasm] = await Promise.all([kernelImage(out), buildApp(app, out)]);
+/** Builds (or finds) the kernel and builds the app (with `profile`, see BuildProfile), side by side. */
+export async function buildAll(app: string, out: BuildOutput = {}, profile: BuildProfile = 'release'): Promise<{ kernel: string; app: string }> {
+  const [kernel, wasm] = await Promise.all([kernelImage(out), buildApp(app, out, profile)]);
   return { kernel, app: wasm };
 }
 

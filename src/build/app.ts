@@ -7,7 +7,7 @@ import type { Diagnostic } from './kernel';
 /** The contract of an app folder: `uniwasm.json`, with paths relative to the folder. */
 export interface AppManifest {
   name: string;
-  /** The build command, as an argument array. */
+  /** The build command, as an argument array; it runs in the folder with `UNIWASM_PROFILE` set (BuildProfile). */
   build: string[];
   /** The module the build produces. */
   wasm: string;
@@ -40,14 +40,24 @@ export interface BuildOutput {
   signal?: AbortSignal;
 }
 
+/**
+ * What the app's build command is asked for, through `UNIWASM_PROFILE`: `release` for runs,
+ * `debug` when the debugger boots it (source-level DWARF kept, little or no optimization).
+ * Both write the manifest's `wasm`; the build runs before every boot, so a run after a debug
+ * session gets a release module again.
+ */
+export type BuildProfile = 'release' | 'debug';
+
 /** Builds an app folder (or takes a .wasm as it is) and returns the absolute path of its module. */
-export async function buildApp(app: string, out: BuildOutput = {}): Promise<string> {
+export async function buildApp(app: string, out: BuildOutput = {}, profile: BuildProfile = 'release'): Promise<string> {
   const path = resolve(app);
   if (!existsSync(path)) throw new Error(`app not found: ${path}`);
   if (statSync(path).isFile()) return path;
   const manifest = readAppManifest(path);
   const [command, ...args] = manifest.build;
-  const child = execa(command!, args, { cwd: path, all: true, reject: false, cancelSignal: out.signal });
+  // Always set, so a UNIWASM_PROFILE in our own environment never leaks into a build.
+  const env = { UNIWASM_PROFILE: profile };
+  const child = execa(command!, args, { cwd: path, env, all: true, reject: false, cancelSignal: out.signal });
   child.all?.on('data', (chunk: Buffer) => out.onOutput?.(chunk.toString()));
   const result = await child;
   if (out.onDiagnostic) parseClangDiagnostics(result.all ?? '', path).forEach(out.onDiagnostic);

@@ -199,16 +199,19 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   }
 
   /**
-   * Builds the app and writes its instrumented copy to `.uniwasm/debug/<app>.debug.wasm` (under
-   * `cwd`, else the app's folder): RunSession boots that file as it is, with `wasm_debug=N`.
+   * Builds the app with the debug profile (DWARF for line breakpoints and source frames) and writes
+   * its instrumented copy to `.uniwasm/debug/<app>.debug.wasm` (under `cwd`, else the app's
+   * folder): RunSession boots that file as it is, with `wasm_debug=N`.
    */
   private async prepareWasm(app: string, cwd: string | undefined): Promise<{ app: string; kernelArgs: string[]; program: WasmProgram; sourceRoot: string }> {
-    const built = await buildAll(app, { onOutput: (text) => this.output(text) });
+    const built = await buildAll(app, { onOutput: (text) => this.output(text) }, 'debug');
     const folder = statSync(app).isDirectory();
     const name = folder ? readAppManifest(app).name : basename(app, extname(app));
     const appDir = folder ? app : dirname(app);
     const { program, path } = WasmLevel.prepare(built.app, join(cwd ?? appDir, '.uniwasm', 'debug'), name);
-    const how = program.lines ? 'DWARF lines' : 'no DWARF: function breakpoints, statements after calls and blocks';
+    const how = program.lines
+      ? 'DWARF lines'
+      : `no DWARF${folder ? ' (does its build honour UNIWASM_PROFILE=debug with -g?)' : ''}: function breakpoints, statements after calls and blocks`;
     this.output(`uniwasm: Wasm debugging with ${path} (${program.sites.length} probe sites; ${how})\n`);
     return { app: path, kernelArgs: [WasmLevel.kernelArgument(program)], program, sourceRoot: appDir };
   }

@@ -1,9 +1,10 @@
-// The Wasm level end to end (docs/DEBUGGING.md): the adapter (dist/debugAdapter.js) builds the app,
-// boots an instrumented copy with `wasm_debug=N` on the real kernel under QEMU's gdbstub, and stops
-// in Wasm terms — a function breakpoint on an export, steps over, into and out, Wasm frames above
-// the kernel frame, globals and linear memory, a line breakpoint through DWARF, a trap as an
-// exception (and not, with the filter off) — while requests from Node get their answers once
-// resumed. A run without the debugger boots the module exactly as built. No QEMU is left behind.
+// The Wasm level end to end (docs/DEBUGGING.md): the adapter (dist/debugAdapter.js) builds the app
+// with UNIWASM_PROFILE=debug, boots an instrumented copy with `wasm_debug=N` on the real kernel under
+// QEMU's gdbstub, and stops in Wasm terms — a function breakpoint on an export, steps over, into and
+// out, Wasm frames above the kernel frame, globals and linear memory, a line breakpoint in the demo's
+// app.c through the DWARF of its debug build, a trap as an exception (and not, with the filter off) —
+// while requests from Node get their answers once resumed. A run without the debugger boots the
+// release module exactly as built. No QEMU is left behind.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -21,6 +22,18 @@ import { scratchDir } from '../fixtures/debug/scratch';
 import { pidsMatching } from '../support/processes';
 
 const DEMO = join(productRoot(), 'examples', 'http-server-demo');
+const DEMO_SOURCE = join(DEMO, 'src', 'app.c');
+/** wit-bindgen's C bindings of the demo, where its exports' wrappers (`handle-hello`) live. */
+const DEMO_BINDINGS = join(DEMO, 'build', 'gen', 'http_server_demo.c');
+
+/** The 1-based line of the first statement of handle-hello's body in the demo's app.c. */
+function helloBodyLine(): number {
+  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_hello('));
+  const body = lines.findIndex((l, i) => i > start && l.includes('http_server_demo_request_free(req);'));
+  assert.ok(start >= 0 && body > start, 'handle-hello and its first call in app.c');
+  return body + 1;
+}
 
 /** GET `url`: status and body (connection: close). */
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -91,8 +104,11 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
   });
   const { dc, url, port } = session;
   try {
-    // The guest booted the instrumented copy, with the site count on its command line.
-    const sites = new WasmProgram(readFileSync(join(DEMO, 'build', 'http-server-demo.wasm'))).sites.length;
+    // The guest booted the instrumented copy of the debug build, with the site count on its command line.
+    assert.match(session.output.join(''), /bytes, debug\)/);
+    const program = new WasmProgram(readFileSync(join(DEMO, 'build', 'http-server-demo.wasm')));
+    assert.ok(program.lines, 'the debug build keeps its DWARF');
+    const sites = program.sites.length;
     const { args } = qemuOf(port);
     const initrd = args[args.indexOf('-initrd') + 1];
     assert.equal(initrd, join(DEMO, '.uniwasm', 'debug', 'http-server-demo.debug.wasm'));
@@ -108,6 +124,7 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
     const thread = hit.body.threadId!;
     const atEntry = await frames(dc, thread);
     assert.equal(atEntry[0].name, 'handle-hello');
+    assert.equal(atEntry[0].source?.path, DEMO_BINDINGS, 'the export wrapper wit-bindgen generated');
     assert.ok(atEntry.length >= 2, 'Wasm frames, then the kernel frame');
     const kernel = atEntry[atEntry.length - 1];
     // The probe's caller in the kernel, named by its Rust symbol (wasmi's host-function glue).
@@ -129,13 +146,15 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
     assert.ok(bytes.includes('handle-hello'), 'linear memory holds the handler names');
     assert.equal(read.body.address, '0x0');
 
-    // next: the first statement of handle-hello, same depth.
+    // next: the next statement of handle-hello, same depth.
     const t0 = performance.now();
     const next = await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
     console.log(`Wasm next: ${(performance.now() - t0).toFixed(1)} ms`);
     assert.equal(next.body.reason, 'step');
     const afterNext = await frames(dc, thread);
-    assert.match(afterNext[0].name, /^handle-hello\+0x[0-9a-f]+$/);
+    assert.equal(afterNext[0].name, 'handle-hello');
+    assert.equal(afterNext[0].source?.path, DEMO_BINDINGS);
+    assert.ok(afterNext[0].line >= atEntry[0].line, `a later line: ${afterNext[0].line} after ${atEntry[0].line}`);
     assert.equal(afterNext.length, atEntry.length);
 
     // Step in until a callee runs: one Wasm frame more; step out: back in handle-hello.
@@ -149,7 +168,8 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
     assert.equal((await stopAfter(dc, () => dc.stepOutRequest({ threadId: thread }))).body.reason, 'step');
     const out = await frames(dc, thread);
     assert.equal(out.length, afterNext.length);
-    assert.match(out[0].name, /^handle-hello\+0x/);
+    assert.equal(out[0].name, 'handle-hello');
+    assert.equal(out[0].source?.path, DEMO_BINDINGS);
 
     await dc.continueRequest({ threadId: thread });
     assert.deepEqual(await answer, { status: 200, body: 'hello, world\n' });
@@ -167,6 +187,38 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
     dc.once('stopped', () => (stoppedAgain = true));
     assert.equal((await get(`${url}/hello`)).status, 200);
     assert.equal(stoppedAgain, false);
+    await disconnect(dc, port);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('Wasm level, debug profile: a line breakpoint in the demo\'s app.c binds, /hello stops there, frames show app.c:LINE', async () => {
+  const line = helloBodyLine();
+  const session = await launch(DEMO, async (dc) => {
+    const bps = await dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [{ line }] });
+    assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
+    assert.equal(bps.body.breakpoints[0].line, line);
+  });
+  const { dc, url, port, output } = session;
+  try {
+    assert.match(output.join(''), /bytes, debug\)/, 'the adapter built the debug profile');
+    assert.match(output.join(''), /probe sites; DWARF lines\)/);
+    const stopped = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+    const answer = get(`${url}/hello`);
+    answer.catch(() => undefined); // awaited below
+    const hit = await stopped;
+    assert.equal(hit.body.reason, 'breakpoint');
+    assert.equal(hit.body.hitBreakpointIds?.length, 1);
+    const stack = await frames(dc, hit.body.threadId!);
+    // The C handler at the breakpoint's line, called by the export wrapper the route names.
+    assert.equal(stack[0].name, 'exports_http_server_demo_handle_hello');
+    assert.ok(stack[0].source?.path?.endsWith('/app.c'), `top frame in app.c: ${stack[0].source?.path}`);
+    assert.equal(stack[0].source?.path, DEMO_SOURCE);
+    assert.equal(stack[0].line, line);
+    assert.equal(stack[1].name, 'handle-hello');
+    await dc.continueRequest({ threadId: hit.body.threadId! });
+    assert.deepEqual(await answer, { status: 200, body: 'hello, world\n' });
     await disconnect(dc, port);
   } finally {
     await dc.stop();
@@ -259,6 +311,7 @@ test('a run without the debugger boots the module exactly as built, without wasm
     // What QEMU loads is the build's output byte for byte: no probe import anywhere.
     assert.ok(readFileSync(initrd).equals(bytes));
     assert.ok(!parseModule(bytes).imports.some((i) => i.module === 'uniwasm:debug'));
+    assert.equal(new WasmProgram(bytes).lines, undefined, 'a run builds the release profile: no DWARF');
     assert.doesNotMatch(args[args.indexOf('-append') + 1], /wasm_debug/);
     assert.ok(lines.some((l) => l.includes(`${bytes.length} bytes`)), `the kernel reports the module's size:\n${lines.join('\n')}`);
     assert.deepEqual(await get(`${run.url}/hello`), { status: 200, body: 'hello, world\n' });

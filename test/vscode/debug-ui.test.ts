@@ -1,24 +1,37 @@
-// Wasm-level debugging in a real VS Code (code-server + Chromium): the demo app's workspace, a
-// function breakpoint on `handle-hello` (the demo is built without DWARF, so no line breakpoints),
-// F5, GET /hello from Node stops the app, the Call Stack shows the Wasm frames, F5 again lets the
+// Source-level Wasm debugging in a real VS Code (code-server + Chromium): a workspace with the demo
+// app's sources, its app.c open, a breakpoint set with F9 on the first line of handle-hello's body,
+// F5 (the adapter builds the app with UNIWASM_PROFILE=debug, so the module has DWARF), GET /hello
+// from Node stops the app, and the editor shows the stop: the paused-line highlight on that line,
+// the Call Stack with the C handler in app.c under the `handle-hello` export. F5 again lets the
 // answer out, Shift+F5 ends the session and its QEMU.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
-import { REPO, RUNS, type CodeServer, packageExtension, runCommand, screenshot, startCodeServer, statusBarText, withWorkbench } from './harness';
+import { REPO, RUNS, type CodeServer, type Page, packageExtension, screenshot, startCodeServer, statusBarText, withWorkbench } from './harness';
 
 let server: CodeServer;
 let port: number;
 const workspace = join(RUNS, 'debug-ui-app');
+const DEMO_SOURCE = join(REPO, 'examples/http-server-demo/src/app.c');
+
+/** The 1-based line of the first statement of handle-hello's body in the demo's app.c. */
+function helloBodyLine(): number {
+  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_hello('));
+  const body = lines.findIndex((l, i) => i > start && l.includes('http_server_demo_request_free(req);'));
+  assert.ok(start >= 0 && body > start, 'handle-hello and its first call in app.c');
+  return body + 1;
+}
 
 before(async () => {
   // The .vsix ships the prebuilt kernel staged in dist/kernel: it must have the debug mailbox.
   execFileSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, stdio: 'ignore' });
   const vsix = packageExtension(REPO);
+  // A copy of the demo, so this test's builds never race other tests building examples/http-server-demo.
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
   cpSync(join(REPO, 'examples/http-server-demo/src'), join(workspace, 'src'), { recursive: true });
@@ -32,11 +45,26 @@ before(async () => {
 after(() => server?.stop());
 
 /** The Call Stack view's rows (thread, frames), as VS Code labels them. */
-async function callStack(page: Parameters<Parameters<typeof withWorkbench>[2]>[0]): Promise<string[]> {
+async function callStack(page: Page): Promise<string[]> {
   return page.locator('.debug-call-stack .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
 }
 
-test('function breakpoint on handle-hello, F5, GET /hello stops in Wasm, continue answers 200, stop leaves no QEMU', async () => {
+/**
+ * The editor lines (1-based) that carry `className` as a whole-line decoration. Monaco draws such a
+ * decoration in the view overlay row of its line, at the same `top` as that line's number in the
+ * margin: the line number is read from there.
+ */
+async function decoratedLines(page: Page, className: string): Promise<number[]> {
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  const top = (style: string | null) => /top:\s*(-?[\d.]+)px/.exec(style ?? '')?.[1];
+  const margin = await editor.locator('.margin-view-overlays > div').evaluateAll((rows) =>
+    rows.map((r) => ({ style: r.getAttribute('style'), number: r.querySelector('.line-numbers')?.textContent?.trim() ?? '' })));
+  const decorated = await editor.locator(`.view-overlays > div:has(.${className})`).evaluateAll((rows) => rows.map((r) => r.getAttribute('style')));
+  return decorated.map((style) => Number(margin.find((m) => m.number && top(m.style) === top(style))?.number ?? NaN));
+}
+
+test('F9 on a line of handle-hello in app.c, F5, GET /hello stops there in the editor, continue answers 200, stop leaves no QEMU', async () => {
+  const line = helloBodyLine();
   await withWorkbench(server.workbenchUrl, 'debug-ui', async (page) => {
     await statusBarText(page, 'Uniwasm: stopped', 60_000);
     // The app's source in the editor: F5 without a launch.json picks the debugger for C (ours).
@@ -44,30 +72,44 @@ test('function breakpoint on handle-hello, F5, GET /hello stops in Wasm, continu
     await page.locator('.quick-input-widget input').fill('app.c');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'app.c' }).first().click();
     await page.locator('.editor-instance .monaco-editor').first().waitFor();
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
 
-    // An input in the Breakpoints section of the Run and Debug view.
-    await runCommand(page, 'View: Show Run and Debug');
-    await runCommand(page, 'Add Function Breakpoint');
-    const input = page.locator('.debug-breakpoints input[aria-label="Type function breakpoint."]');
-    await input.waitFor();
-    await input.fill('handle-hello');
-    await input.press('Enter');
-    await page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'handle-hello' }).first().waitFor();
+    // Go to the line (Ctrl+G) and toggle a breakpoint there (F9).
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(`:${line}`);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await statusBarText(page, new RegExp(`Ln ${line},`));
+    await page.keyboard.press('F9');
+    // The Breakpoints section of the Run and Debug view lists it as app.c at that line.
+    await page.keyboard.press('Control+Shift+D');
+    const bpRow = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'app.c' }).first();
+    await bpRow.waitFor();
+    assert.match(await bpRow.innerText(), new RegExp(`\\b${line}\\b`));
 
-    await page.locator('.editor-instance .monaco-editor').first().click();
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('F5');
     const url = `http://127.0.0.1:${port}`;
-    // Launching builds, instruments and boots; the guest answers (404 on /) once it serves.
+    // Launching builds (debug profile), instruments and boots; the guest answers (404 on /) once it serves.
     for (const deadline = Date.now() + 180_000; !(await fetch(`${url}/`).then(() => true, () => false)); ) {
       assert.ok(Date.now() < deadline, 'the debugged guest never answered HTTP');
       await page.waitForTimeout(250);
     }
     const answer = fetch(`${url}/hello`);
-    await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'handle-hello' }).first().waitFor({ timeout: 60_000 });
+    answer.catch(() => undefined); // awaited below
+
+    // The stop in the editor: the paused-line highlight on the breakpoint's line of app.c.
+    await page.locator('.editor-instance .monaco-editor .debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await decoratedLines(page, 'debug-top-stack-frame-line'), [line]);
+    assert.match(await page.locator('.tabs-container .tab.active').getAttribute('aria-label') ?? '', /^app\.c\b/);
+    // The Call Stack: the C handler in app.c, under the export the route names.
+    await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'handle-hello' }).first().waitFor({ timeout: 30_000 });
     const rows = await callStack(page);
-    assert.ok(rows.some((r) => /handle-hello/.test(r)), rows.join('\n'));
+    const top = rows.findIndex((r) => /exports_http_server_demo_handle_hello/.test(r));
+    assert.ok(top >= 0 && new RegExp(`app\\.c.*\\b${line}\\b|\\b${line}\\b.*app\\.c`).test(rows[top]!), rows.join('\n'));
+    assert.ok(rows.slice(top + 1).some((r) => /handle-hello/.test(r)), rows.join('\n'));
     assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=').length, 1, 'the instrumented app runs');
-    await screenshot(page, 'debug-ui-stopped-in-handle-hello');
+    await screenshot(page, 'debug-ui-stopped-at-line-in-app-c');
 
     await page.keyboard.press('F5');
     const res = await answer;
