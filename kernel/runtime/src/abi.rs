@@ -28,6 +28,8 @@ pub enum AbiError {
     WrongHandleType { handle: u32, expected: &'static str, found: &'static str },
     /// `cabi_realloc` failed or returned a bad pointer.
     Realloc(String),
+    /// A value over a host limit, naming its type and the limit in bytes.
+    TooLarge { ty: &'static str, limit: u64 },
 }
 
 impl fmt::Display for AbiError {
@@ -42,6 +44,7 @@ impl fmt::Display for AbiError {
                 write!(f, "resource handle {handle} is a {found}, not a {expected}")
             }
             AbiError::Realloc(m) => write!(f, "cabi_realloc: {m}"),
+            AbiError::TooLarge { ty, limit } => write!(f, "guest {ty} is over the host's limit of {limit} bytes"),
         }
     }
 }
@@ -115,27 +118,58 @@ pub fn store_u32(mem: &mut [u8], ptr: u32, value: u32) -> AbiResult<()> {
     store(mem, ptr, value.to_le_bytes())
 }
 
-/// Lifts a `string` given as (ptr, len).
-pub fn lift_string(mem: &[u8], ptr: u32, len: u32) -> AbiResult<String> {
+/// Most bytes of one lifted `string` or `list<u8>`. The host copies what it
+/// lifts (into a response, a Redis command), and the guest's memory may
+/// already fill half the kernel's heap: a 64 MiB body took the whole heap
+/// (found by a hostile guest). Redis replies are bounded alike
+/// (`resp::Limits::max_bulk`).
+pub const MAX_LIFT_BYTES: u32 = 16 << 20;
+
+/// The bytes `ptr..ptr+len` of `mem` for lifting a value of type `ty`.
+fn lift_slice<'m>(mem: &'m [u8], ptr: u32, len: u32, ty: &'static str) -> AbiResult<&'m [u8]> {
     let bytes = slice(mem, ptr, len.into())?;
+    if len > MAX_LIFT_BYTES {
+        return Err(AbiError::TooLarge { ty, limit: MAX_LIFT_BYTES.into() });
+    }
+    Ok(bytes)
+}
+
+/// Lifts a `string` given as (ptr, len), at most [`MAX_LIFT_BYTES`].
+pub fn lift_string(mem: &[u8], ptr: u32, len: u32) -> AbiResult<String> {
+    let bytes = lift_slice(mem, ptr, len, "string")?;
     core::str::from_utf8(bytes).map(String::from).map_err(|_| AbiError::InvalidUtf8 { ptr })
 }
 
-/// Lifts a `list<u8>` given as (ptr, len).
+/// Lifts a `list<u8>` given as (ptr, len), at most [`MAX_LIFT_BYTES`].
 pub fn lift_bytes(mem: &[u8], ptr: u32, len: u32) -> AbiResult<Vec<u8>> {
-    Ok(slice(mem, ptr, len.into())?.to_vec())
+    Ok(lift_slice(mem, ptr, len, "list<u8>")?.to_vec())
 }
 
+/// Most bytes a lifted `list<tuple<string, string>>` (response headers) may
+/// take: 16 per element plus its strings. Elements may all point at one
+/// long string, so without a bound a small guest memory could make the host
+/// allocate without end (found by tests/hostile.rs: 192 KiB → 128 MiB).
+pub const MAX_PAIRS_BYTES: u64 = 1 << 20;
+
 /// Lifts a `list<tuple<string, string>>`: 16-byte elements, 4-aligned,
-/// each (ptr, len) of the first string at +0 and of the second at +8.
+/// each (ptr, len) of the first string at +0 and of the second at +8. At
+/// most [`MAX_PAIRS_BYTES`].
 pub fn lift_pairs(mem: &[u8], ptr: u32, len: u32) -> AbiResult<Vec<(String, String)>> {
     aligned(ptr, 4)?;
     slice(mem, ptr, u64::from(len) * 16)?;
+    let mut total = u64::from(len) * 16;
+    let mut string = |ptr: u32, len: u32| {
+        total += u64::from(len);
+        if total > MAX_PAIRS_BYTES {
+            return Err(AbiError::TooLarge { ty: "list<tuple<string, string>>", limit: MAX_PAIRS_BYTES });
+        }
+        lift_string(mem, ptr, len)
+    };
     (0..len)
         .map(|i| {
             let at = ptr + i * 16;
-            let first = lift_string(mem, load_u32(mem, at)?, load_u32(mem, at + 4)?)?;
-            let second = lift_string(mem, load_u32(mem, at + 8)?, load_u32(mem, at + 12)?)?;
+            let first = string(load_u32(mem, at)?, load_u32(mem, at + 4)?)?;
+            let second = string(load_u32(mem, at + 8)?, load_u32(mem, at + 12)?)?;
             Ok((first, second))
         })
         .collect()

@@ -204,8 +204,9 @@ impl RequestParser {
     /// Limits that a head still incomplete already breaks.
     fn check_partial(&self) -> Result<(), u16> {
         // Before the request line ends, the URI dominates its length; the
-        // slack covers the method and version.
-        let line_done = self.buf.windows(2).any(|w| w == b"\r\n");
+        // slack covers the method and version. httparse also ends lines
+        // with a bare LF.
+        let line_done = self.buf.contains(&b'\n');
         if !line_done && self.buf.len() > self.limits.max_uri + 32 {
             return Err(414);
         }

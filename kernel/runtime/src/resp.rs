@@ -187,11 +187,12 @@ fn parse(buf: &[u8], depth: usize, limits: &Limits) -> Parsed<Value> {
 }
 
 /// A CRLF-terminated line at the start of `buf` (without the CRLF) and its
-/// length with the CRLF. A lone CR or LF is an error.
+/// length with the CRLF. A lone CR or LF is an error. The length is checked
+/// first: a prefix of an overlong line is already too large, whatever ends it.
 fn line<'a>(buf: &'a [u8], limits: &Limits) -> Parsed<&'a [u8]> {
     match buf.iter().position(|&b| b == b'\r' || b == b'\n') {
-        Some(i) if buf[i] == b'\n' => Err(DecodeError::MissingCrlf),
         Some(i) if i > limits.max_line => Err(DecodeError::TooLarge),
+        Some(i) if buf[i] == b'\n' => Err(DecodeError::MissingCrlf),
         Some(i) => match buf.get(i + 1) {
             None => Ok(None),
             Some(b'\n') => Ok(Some((&buf[..i], i + 2))),

@@ -44,6 +44,42 @@ fn pairs_round_trip() {
     assert_eq!(lift_pairs(&g.mem, ptr, len).unwrap(), vec![]);
 }
 
+/// Found by tests/hostile.rs: elements aliasing one long string made a
+/// small memory lift to any size.
+#[test]
+fn aliased_pairs_are_bounded() {
+    let mut mem = vec![b'x'; 65536];
+    // 16 elements, each naming the 32 KiB at 32768 twice: 1 MiB + 256 bytes.
+    for i in 0..16u32 {
+        for offset in [0, 8] {
+            store_u32(&mut mem, i * 16 + offset, 32768).unwrap();
+            store_u32(&mut mem, i * 16 + offset + 4, 32768).unwrap();
+        }
+    }
+    let too_large = AbiError::TooLarge { ty: "list<tuple<string, string>>", limit: MAX_PAIRS_BYTES };
+    assert_eq!(lift_pairs(&mem, 0, 16), Err(too_large.clone()));
+    // The elements alone count: 65536 empty pairs are 1 MiB.
+    assert_eq!(lift_pairs(&vec![0; 1 << 20], 0, 65536).map(|p| p.len()), Ok(65536));
+    assert_eq!(lift_pairs(&vec![0; 1 << 21], 0, 65537), Err(too_large));
+    // Within the limit they lift.
+    store_u32(&mut mem, 15 * 16 + 12, 32768 - 256).unwrap();
+    assert_eq!(lift_pairs(&mem, 0, 16).unwrap().len(), 16);
+}
+
+/// Found by a hostile guest: a 64 MiB response body, copied, took the
+/// kernel's whole heap.
+#[test]
+fn lifted_values_are_bounded() {
+    let mem = vec![b'a'; MAX_LIFT_BYTES as usize + 1];
+    assert_eq!(lift_bytes(&mem, 0, MAX_LIFT_BYTES).map(|b| b.len()), Ok(MAX_LIFT_BYTES as usize));
+    assert_eq!(lift_string(&mem, 1, MAX_LIFT_BYTES).map(|s| s.len()), Ok(MAX_LIFT_BYTES as usize));
+    let limit = MAX_LIFT_BYTES.into();
+    assert_eq!(lift_bytes(&mem, 0, MAX_LIFT_BYTES + 1), Err(AbiError::TooLarge { ty: "list<u8>", limit }));
+    assert_eq!(lift_string(&mem, 0, MAX_LIFT_BYTES + 1), Err(AbiError::TooLarge { ty: "string", limit }));
+    // Out of bounds is still named first.
+    assert_eq!(lift_bytes(&mem, 1, MAX_LIFT_BYTES + 1), Err(AbiError::OutOfBounds { ptr: 1, len: u64::from(MAX_LIFT_BYTES) + 1 }));
+}
+
 #[test]
 fn strings_and_bytes_round_trip() {
     let mut g = TestMem::new(4096);

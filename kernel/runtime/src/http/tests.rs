@@ -105,6 +105,17 @@ fn rejects_bad_requests_with_their_status() {
     assert_eq!(parse_all(&[ok], small).0.len(), 1);
 }
 
+/// Found by fuzzing: a head with bare-LF line ends (which httparse accepts)
+/// longer than the URI limit was answered 414 when it came in pieces.
+#[test]
+fn bare_lf_heads_are_judged_alike_in_pieces() {
+    let small = Limits { max_head: 200, max_headers: 4, max_uri: 40, max_body: 10 };
+    let head = format!("GET / HTTP/1.1\nHost: a\nX: {}\n\n", "x".repeat(100));
+    let chunks: Vec<&[u8]> = head.as_bytes().chunks(1).collect();
+    let (requests, error) = parse_all(&chunks, small);
+    assert_eq!((requests.len(), error), (1, None));
+}
+
 #[test]
 fn accepts_absolute_form_targets() {
     let uri = |t: &str| parse_one(format!("GET {t} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes()).map(|r| r.uri);

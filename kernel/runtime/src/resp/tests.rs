@@ -178,6 +178,9 @@ fn rejects_bad_replies() {
     let small = Limits { max_line: 8, max_bulk: 4, max_array: 2, max_depth: 2 };
     assert_rejects(b"+123456789\r\n", small, DecodeError::TooLarge);
     assert_rejects(b"+123456789", small, DecodeError::TooLarge);
+    // An overlong line is too large whatever ends it (found by fuzzing: a
+    // lone LF made it MissingCrlf when whole, TooLarge when chunked).
+    assert_rejects(b"+123456789\n", small, DecodeError::TooLarge);
     assert_rejects(b"$5\r\n", small, DecodeError::TooLarge);
     assert_rejects(b"$99999999999999999999\r\n", d, DecodeError::BadLength);
     assert_rejects(b"*3\r\n", small, DecodeError::TooLarge);
