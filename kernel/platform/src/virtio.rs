@@ -22,8 +22,9 @@ const MMIO_SIZE: usize = 0x200;
 const MMIO_SLOTS: usize = 24;
 const MAGIC: u32 = 0x7472_6976; // "virt"
 const DEVICE_ID_NET: u32 = 1;
-/// Descriptors per queue: receive buffers, and frames in flight to the device.
-const QUEUE_SIZE: usize = 16;
+/// Descriptors per queue: receive buffers, and frames in flight to the device. A burst of new
+/// connections is a burst of handshake answers: the queues absorb it.
+const QUEUE_SIZE: usize = 64;
 /// A virtio-net header plus a whole Ethernet frame (1514 bytes) fits.
 const BUFFER_LEN: usize = 2048;
 const MTU: usize = 1514;
@@ -203,6 +204,14 @@ impl phy::Device for NetDevice {
     type TxToken<'a> = TxToken<'a>;
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+        // smoltcp may answer a received frame at once (SYN-ACK, RST, ACK) with the token given
+        // along: without room to send, the frame waits in its queue, or that answer would be lost
+        // and QEMU's user network would retry the connection only seconds later.
+        let card = self.card.get_mut();
+        card.reclaim_sent();
+        if !card.raw.can_send() {
+            return None;
+        }
         if !self.holding {
             if let Some(frame) = self.held.pop_front() {
                 return Some((RxToken::Held(frame), TxToken { card: &self.card }));
