@@ -15,8 +15,8 @@ apt_install_missing bench linux-image-amd64 busybox-static cpio kmod xz-utils wr
 
 echo "== Linux guest boot → first 200 on /hello, vs the unikernel"
 node out/bench/linux-boot.bench.js "${RUNS:-11}" "$kernel"
-echo "== throughput: wrk peak, fixed rate at half peak (the unikernel joins once it serves the app)"
-node out/bench/throughput.bench.js --runs "${RUNS:-10}" linux host
+echo "== throughput: wrk peak, fixed rate at half peak"
+node out/bench/throughput.bench.js --runs "${RUNS:-10}" unikernel="$kernel" linux host
 echo "== smallest guest RAM"
 node out/bench/memory.bench.js linux
 node out/bench/memory.bench.js unikernel="$kernel"
