@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       return checks;
     }),
-    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log)),
+    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, traffic)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('uniwasm')) readSettings(log);
     }),

@@ -37,10 +37,14 @@ export class RunController implements vscode.Disposable {
     const settings = readSettings(this.log);
     const controller = new AbortController();
     this.starting = controller;
-    const console = new LineTerminal(() => void this.stop());
+    // Closing this run's terminal stops the run; the old terminal, disposed here, must not stop this one.
+    const console = new LineTerminal(() => {
+      if (this.terminal === terminal) void this.stop();
+    });
+    const terminal = vscode.window.createTerminal({ name: 'Uniwasm guest', pty: console });
     this.terminal?.dispose();
-    this.terminal = vscode.window.createTerminal({ name: 'Uniwasm guest', pty: console });
-    this.terminal.show(true);
+    this.terminal = terminal;
+    terminal.show(true);
     this.problems.begin();
     try {
       const session = await RunSession.start({
@@ -70,6 +74,7 @@ export class RunController implements vscode.Disposable {
         if (requested) {
           this.status.show({ kind: 'stopped' });
         } else {
+          console.writeLine(`uniwasm: the guest stopped: ${why}`);
           this.status.show({ kind: 'failed', reason: why });
           this.log.error(`the guest stopped: ${why}`);
           void vscode.window.showErrorMessage(`Uniwasm: the guest stopped: ${why.split('\n').slice(0, 2).join(' — ')}`);
@@ -81,6 +86,7 @@ export class RunController implements vscode.Disposable {
       if (controller.signal.aborted) {
         this.status.show({ kind: 'stopped' });
       } else {
+        console.writeLine(`uniwasm: ${reason}`);
         this.status.show({ kind: 'failed', reason });
         void vscode.window.showErrorMessage(`Uniwasm: ${reason.split('\n').slice(0, 3).join(' — ')}`, 'Show Log').then((pick) => pick && this.log.show());
       }

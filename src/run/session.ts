@@ -6,6 +6,7 @@ import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
 import { redisKernelArgs, redisTarget, type RedisTarget } from '../redis/target';
 import { TraceChannel } from '../traffic/channel';
+import { PROBE_HEADER } from '../traffic/trace';
 import { forEachLine } from '../util/lines';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel, type AccelChoice } from './accel';
@@ -136,6 +137,8 @@ export class RunSession {
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
+      // Cancelled just as the guest answered: the caller gets no session to stop, so stop it here.
+      if (o.signal?.aborted) throw new Error('cancelled while booting');
     } catch (err) {
       await session.stop();
       throw err;
@@ -173,10 +176,13 @@ export class RunSession {
   }
 }
 
-/** True when something at `url` answered with an HTTP status line. */
+/**
+ * True when something at `url` answered with an HTTP status line. The request carries PROBE_HEADER:
+ * the guest traces it like any other, and the traffic views leave it out.
+ */
 export function httpAnswers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1000, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, { method: 'GET', timeout: 1000, headers: { connection: 'close', [PROBE_HEADER]: '1' } }, (res) => {
       res.resume();
       resolve(true);
     });

@@ -5,6 +5,7 @@ import { readSettings } from '../config/read';
 import { runOptionsFrom } from '../run/fromSettings';
 import { RunSession } from '../run/session';
 import { LineTerminal } from '../run/terminal';
+import type { Traffic } from '../traffic/register';
 
 /** tasks.json: `{ "type": "uniwasm", "command": "build" | "run" }`. */
 interface UniwasmTaskDefinition extends vscode.TaskDefinition {
@@ -17,7 +18,11 @@ const MATCHERS = { build: ['$uniwasm'], run: ['$uniwasm-run'] };
 export class UniwasmTaskProvider implements vscode.TaskProvider {
   static readonly type = 'uniwasm';
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    /** The traffic views, fed by a run task as by the Run command. */
+    private readonly traffic: Traffic,
+  ) {}
 
   provideTasks(): vscode.Task[] {
     if (!vscode.workspace.isTrusted) return [];
@@ -79,11 +84,16 @@ export class UniwasmTaskProvider implements vscode.TaskProvider {
           onDiagnostic: (d) => problems.push(diagnosticLine(d)),
           onLog: (message) => terminal.writeLine(`uniwasm: ${message}`),
           onConsole: (line) => terminal.writeLine(line),
+          onTrace: (line) => this.traffic.onTrace(line),
         });
+        this.traffic.attachRedis(session.redisServer);
         terminal.writeLine(`ready ${session.url}`);
         const why = await session.ended;
+        const requested = session.stopRequested;
+        void this.traffic.detach();
+        await session.stop(); // QEMU is gone on its own too: this ends the embedded Redis
         terminal.writeLine(`uniwasm: the guest stopped: ${why}`);
-        terminal.exit(session.stopRequested ? 0 : 1);
+        terminal.exit(requested ? 0 : 1);
       } catch (err) {
         problems.forEach((line) => terminal.writeLine(line));
         terminal.writeLine(`uniwasm: ${(err as Error).message}`);

@@ -7,7 +7,7 @@ import { Correlator, type KvRow, type MonitorCommand } from './correlate';
 import { rowSubject, toViewRow, type ViewRow } from './format';
 import type { SignatureLookup } from './signature';
 import { matchesKv, parseKvFilter, TrafficLog, type KvFilter } from './store';
-import { TraceDecoder, type HttpEvent, type KvEvent } from './trace';
+import { isReadinessProbe, TraceDecoder, type HttpEvent, type KvEvent } from './trace';
 
 export interface TrafficCoreOptions {
   signatures: SignatureLookup;
@@ -72,7 +72,7 @@ export class TrafficCore {
     const e = this.decoder.decode(line, recvMs);
     switch (e?.type) {
       case 'http':
-        this.http.add(e);
+        if (!isReadinessProbe(e)) this.http.add(e); // every run makes one: noise in the views
         break;
       case 'kv':
         this.callRate.mark(recvMs);

@@ -84,6 +84,17 @@ export interface HeapEvent extends Received {
 
 export type TraceEvent = HelloEvent | HttpEvent | KvEvent | HeapEvent;
 
+/**
+ * The header the host's readiness probe (src/run/session.ts) sends, so its request, which every run
+ * makes, can be told apart from the app's own traffic.
+ */
+export const PROBE_HEADER = 'x-uniwasm-probe';
+
+/** True for the request of the host's readiness probe. */
+export function isReadinessProbe(e: HttpEvent): boolean {
+  return e.reqHeaders.some(([name]) => name.toLowerCase() === PROBE_HEADER);
+}
+
 export type Decoded =
   | { kind: 'event'; event: TraceEvent }
   | { kind: 'unknown'; type: string }
