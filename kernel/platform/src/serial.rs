@@ -11,9 +11,12 @@ use crate::{clock, cpu};
 
 const COM1: u16 = 0x3f8;
 pub const COM2: u16 = 0x2f8;
+const FIFO_CONTROL: u16 = 2;
 const LINE_STATUS: u16 = 5;
 const SCRATCH: u16 = 7;
 const TRANSMIT_EMPTY: u8 = 1 << 5;
+/// Bytes the 16550's transmit FIFO holds.
+const FIFO_BYTES: usize = 16;
 
 /// A 16550 UART at an I/O base.
 #[derive(Clone, Copy)]
@@ -29,19 +32,32 @@ impl Uart {
         })
     }
 
-    /// Writes `bytes`, waiting at most `timeout_us` for room before each; false if it timed out
-    /// (the rest is not written).
+    /// Turns the transmit FIFO on (and empties it), so that `write_within` can write 16 bytes
+    /// per look at the line status: under TCG each port access is an exit to QEMU.
+    pub fn enable_fifo(self) {
+        cpu::outb(self.0 + FIFO_CONTROL, 0x07);
+    }
+
+    /// Whether the transmit FIFO is empty.
+    pub fn ready(self) -> bool {
+        cpu::inb(self.0 + LINE_STATUS) & TRANSMIT_EMPTY != 0
+    }
+
+    /// Writes `bytes` (FIFO on), waiting at most `timeout_us` for the FIFO to empty before each
+    /// 16 of them; false if it timed out (the rest is not written).
     pub fn write_within(self, bytes: &[u8], timeout_us: u64) -> bool {
-        for &byte in bytes {
-            if cpu::inb(self.0 + LINE_STATUS) & TRANSMIT_EMPTY == 0 {
+        for chunk in bytes.chunks(FIFO_BYTES) {
+            if !self.ready() {
                 let since = clock::since_boot_us();
-                while cpu::inb(self.0 + LINE_STATUS) & TRANSMIT_EMPTY == 0 {
+                while !self.ready() {
                     if clock::since_boot_us() - since > timeout_us {
                         return false;
                     }
                 }
             }
-            cpu::outb(self.0, byte);
+            for &byte in chunk {
+                cpu::outb(self.0, byte);
+            }
         }
         true
     }

@@ -3,7 +3,7 @@
 //! nothing is spent on it: the app runs with no tracer.
 
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use uniwasm_runtime::trace::{Event, Tracer, VERSION};
 
@@ -11,12 +11,15 @@ use crate::serial::{Uart, COM2};
 use crate::{clock, memory};
 
 const PORT: Uart = Uart(COM2);
-/// A host that stops reading for this long is given up on: tracing stops, serving goes on.
-const STALL_US: u64 = 200_000;
+/// A host that stops reading for this long is not waited for: events are dropped (and counted)
+/// until it reads again, and serving goes on at full speed meanwhile.
+const STALL_US: u64 = 100_000;
 /// How often the heap is reported.
 const HEAP_EVERY_US: u64 = 1_000_000;
 
 static ON: AtomicBool = AtomicBool::new(false);
+/// Events dropped since the host stopped reading; 0 while it reads.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
 
 /// Writes trace lines to COM2.
 pub struct PortTracer;
@@ -26,9 +29,24 @@ impl Tracer for PortTracer {
         if !ON.load(Ordering::Relaxed) {
             return;
         }
+        let dropped = DROPPED.load(Ordering::Relaxed);
+        if dropped > 0 {
+            if !PORT.ready() {
+                DROPPED.store(dropped + 1, Ordering::Relaxed); // still stalled: no waiting
+                return;
+            }
+            // The host reads again. The newline ends the line cut by the stall (the host reports
+            // it as malformed and goes on).
+            log::warn!("trace: the host reads the trace port again; {dropped} events were dropped");
+            DROPPED.store(0, Ordering::Relaxed);
+            if !PORT.write_within(b"\n", STALL_US) {
+                DROPPED.store(1, Ordering::Relaxed);
+                return;
+            }
+        }
         if !(PORT.write_within(line.as_bytes(), STALL_US) && PORT.write_within(b"\n", STALL_US)) {
-            ON.store(false, Ordering::Relaxed);
-            log::warn!("trace: the host stopped reading the trace port; tracing is off");
+            DROPPED.store(1, Ordering::Relaxed);
+            log::warn!("trace: the host stopped reading the trace port; dropping events until it reads again");
         }
     }
 
@@ -42,6 +60,7 @@ pub fn init() -> Option<Box<dyn Tracer>> {
     if !PORT.present() {
         return None;
     }
+    PORT.enable_fifo();
     ON.store(true, Ordering::Relaxed);
     let kernel = concat!("uniwasm ", env!("CARGO_PKG_VERSION"));
     PortTracer.emit(&Event::new("hello").int("v", VERSION).str("kernel", kernel).finish());
