@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { freePort } from '../util/ports';
 
 /** A private redis-server on a free loopback port, for one run. */
@@ -11,11 +12,8 @@ export interface EmbeddedRedis {
 const READY = 'Ready to accept connections';
 
 async function startOnce(port: number, redisBinary: string): Promise<EmbeddedRedis> {
-  const child: ResultPromise = execa(
-    redisBinary,
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'],
-    { reject: false, cleanup: true, stdin: 'ignore' },
-  );
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'];
+  const child: ResultPromise = execa(...diesWithUs(redisBinary, args), { reject: false, cleanup: true, stdin: 'ignore' });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -25,7 +23,7 @@ async function startOnce(port: number, redisBinary: string): Promise<EmbeddedRed
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.then((r) => {
-      const spawnError = (r as { code?: string }).code;
+      const spawnError = commandNotFound(r as { code?: string; exitCode?: number }, output) ? 'ENOENT' : (r as { code?: string }).code;
       const why = spawnError ?? `status ${r.exitCode ?? r.signal}`;
       const err = new Error(`redis-server ended (${why}): ${output.trim().split('\n').slice(-3).join(' | ')}`);
       reject(Object.assign(err, { code: spawnError }));

@@ -8,6 +8,7 @@ import { redisKernelArgs, redisTarget, type RedisTarget } from '../redis/target'
 import { TraceChannel } from '../traffic/channel';
 import { PROBE_HEADER } from '../traffic/trace';
 import { forEachLine } from '../util/lines';
+import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel, type AccelChoice } from './accel';
 
@@ -73,7 +74,7 @@ export class RunSession {
         await trace.drained();
         await trace.close().catch(() => {}); // a folder left in the temp dir is no reason to fail
       }
-      return (r as { code?: string }).code === 'ENOENT'
+      return commandNotFound(r as { code?: string; exitCode?: number }, this.console.join('\n'))
         ? `${qemuBinary} not found: install qemu-system-x86 (npm run setup does it)`
         : describeExit(r.exitCode, r.signal, this.console);
     });
@@ -124,7 +125,7 @@ export class RunSession {
       hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
     log(`${o.qemuBinary} ${args.join(' ')}`);
-    const qemu = execa(o.qemuBinary, args, { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
+    const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
     const console: string[] = [];
     const onLine = (line: string) => {
       console.push(line);

@@ -86,6 +86,20 @@ test('QEMU killed under `uniwasm run`: the CLI says so, exits 1, and stops its R
   assert.deepEqual(pidsMatching('redis-server', `:${redisPort}`), [], 'no Redis left');
 });
 
+test('the CLI killed with SIGKILL takes QEMU and its Redis with it (no chance to clean up)', async () => {
+  const port = await freePort();
+  const cli = startCli(['run', '--app', demo, '--port', String(port)]);
+  await waitForReady(cli);
+  const redisPort = /embedded redis-server on 127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1];
+  assert.ok(redisPort);
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+  const deadline = Date.now() + 5000;
+  const left = () => [...pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), ...pidsMatching('redis-server', `:${redisPort}`)];
+  while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(left(), [], 'no QEMU or Redis outlives the CLI');
+});
+
 test('Redis with a password: the guest AUTHs from the kernel command line; a wrong password is 503', async () => {
   const redis = new TestRedis(await freePort(), ['--requirepass', 's3cret-pass']);
   await redis.start();
