@@ -6,12 +6,11 @@
 // answer out, Shift+F5 ends the session and its QEMU.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
-import { REPO, RUNS, type CodeServer, type Page, packageExtension, screenshot, startCodeServer, statusBarText, withWorkbench } from './harness';
+import { REPO, RUNS, type CodeServer, type Page, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace, packageWithKernel } from './harness';
 
 let server: CodeServer;
 let port: number;
@@ -28,16 +27,8 @@ function helloBodyLine(): number {
 }
 
 before(async () => {
-  // The .vsix ships the prebuilt kernel staged in dist/kernel: it must have the debug mailbox.
-  execFileSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, stdio: 'ignore' });
-  const vsix = packageExtension(REPO);
-  // A copy of the demo, so this test's builds never race other tests building examples/http-server-demo.
-  rmSync(workspace, { recursive: true, force: true });
-  mkdirSync(workspace, { recursive: true });
-  cpSync(join(REPO, 'examples/http-server-demo/src'), join(workspace, 'src'), { recursive: true });
-  writeFileSync(join(workspace, 'uniwasm.json'), JSON.stringify({
-    name: 'debug-ui-app', build: ['bash', join(REPO, 'examples/build-c-app.sh'), 'http-server-demo', '.'], wasm: 'build/http-server-demo.wasm',
-  }));
+  const vsix = packageWithKernel();
+  exampleWorkspace(workspace, 'http-server-demo', 'debug-ui-app');
   port = await freePort();
   server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port } });
 });

@@ -2,14 +2,13 @@
 // palette, a compile error in the Problems panel, Run → the status bar's URL answers /hello, Stop → no QEMU.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
 import {
-  REPO, RUNS, type CodeServer, packageExtension, problemsPanelEntries, runCommand, screenshot, startCodeServer,
-  statusBarText, waitForNotification, withWorkbench,
+  type CodeServer, exampleWorkspace, packageWithKernel, problemsPanelEntries, runCommand, RUNS, screenshot,
+  startCodeServer, statusBarText, waitForNotification, withWorkbench,
 } from './harness';
 
 let server: CodeServer;
@@ -18,15 +17,8 @@ const workspace = join(RUNS, 'extension-ui-app');
 const source = join(workspace, 'src', 'app.c');
 
 before(async () => {
-  execFileSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, stdio: 'ignore' });
-  const vsix = packageExtension(REPO);
-  // A C app of its own (the hello example's source), built by the examples' shared build script.
-  rmSync(workspace, { recursive: true, force: true });
-  mkdirSync(workspace, { recursive: true });
-  cpSync(join(REPO, 'examples/hello/src'), join(workspace, 'src'), { recursive: true });
-  writeFileSync(join(workspace, 'uniwasm.json'), JSON.stringify({
-    name: 'ui-app', build: ['bash', join(REPO, 'examples/build-c-app.sh'), 'hello', '.'], wasm: 'build/hello.wasm',
-  }));
+  const vsix = packageWithKernel();
+  exampleWorkspace(workspace, 'hello', 'ui-app');
   port = await freePort();
   server = await startCodeServer({ name: 'extension-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port } });
 });

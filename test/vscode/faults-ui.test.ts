@@ -4,16 +4,15 @@
 // the readiness probe's request; QEMU killed ends the task and its Redis).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
 import {
-  REPO, RUNS, type CodeServer, type Page, packageExtension, runCommand, screenshot, startCodeServer, statusBarText,
-  waitForNotification, withWorkbench,
+  type CodeServer, exampleWorkspace, packageWithKernel, type Page, runCommand, RUNS, screenshot, startCodeServer,
+  statusBarText, waitForNotification, withWorkbench,
 } from './harness';
 
 let server: CodeServer;
@@ -21,14 +20,9 @@ let port: number;
 const workspace = join(RUNS, 'faults-ui-app');
 
 before(async () => {
-  execFileSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, stdio: 'ignore' });
-  const vsix = packageExtension(REPO);
-  rmSync(workspace, { recursive: true, force: true });
-  mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  cpSync(join(REPO, 'examples/http-server-demo/src'), join(workspace, 'src'), { recursive: true });
-  writeFileSync(join(workspace, 'uniwasm.json'), JSON.stringify({
-    name: 'http-server-demo', build: ['bash', join(REPO, 'examples/build-c-app.sh'), 'http-server-demo', '.'], wasm: 'build/http-server-demo.wasm',
-  }));
+  const vsix = packageWithKernel();
+  exampleWorkspace(workspace, 'http-server-demo');
+  mkdirSync(join(workspace, '.vscode'));
   writeFileSync(join(workspace, '.vscode/tasks.json'), JSON.stringify({
     version: '2.0.0', tasks: [{ type: 'uniwasm', command: 'run', label: 'serve the demo' }],
   }));

@@ -3,7 +3,7 @@
 // Everything lives under .uniwasm/ (installed by scripts/install-code-server.sh); each server gets a fresh
 // profile in .uniwasm/vscode-runs/<name>/ with its log, and screenshots go to test-results/screenshots/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
@@ -102,6 +102,26 @@ export function packageExtension(extensionDir: string = REPO): string {
   run([join(TOOLS, '@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '--no-rewrite-relative-links',
     '--out', out], extensionDir, toolEnv(join(RUNS, 'vsix')));
   return out;
+}
+
+/** Stages the current kernel into dist/kernel (the .vsix ships it, as `npm run package` does) and packages the repo. */
+export function packageWithKernel(): string {
+  const staged = spawnSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, encoding: 'utf8' });
+  if (staged.status !== 0) throw new Error(`scripts/stage-kernel.sh failed (${staged.status ?? staged.signal}):\n${staged.stderr}`);
+  return packageExtension(REPO);
+}
+
+/**
+ * Makes `workspace` a fresh folder holding a copy of an example app's sources, built by the examples'
+ * shared script: the test's builds never race other tests building the example itself.
+ */
+export function exampleWorkspace(workspace: string, example: 'hello' | 'http-server-demo', appName: string = example): void {
+  rmSync(workspace, { recursive: true, force: true });
+  mkdirSync(workspace, { recursive: true });
+  cpSync(join(REPO, 'examples', example, 'src'), join(workspace, 'src'), { recursive: true });
+  writeFileSync(join(workspace, 'uniwasm.json'), JSON.stringify({
+    name: appName, build: ['bash', join(REPO, 'examples/build-c-app.sh'), example, '.'], wasm: `build/${example}.wasm`,
+  }));
 }
 
 export interface Profile {

@@ -3,14 +3,13 @@
 // HTTP Requests and the KeyValue Traffic webview shows the set on my-container with the SET MONITOR saw.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
 import type { Frame } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 import {
-  REPO, RUNS, type CodeServer, type Page, packageExtension, runCommand, screenshot, startCodeServer, statusBarText, withWorkbench,
+  type CodeServer, exampleWorkspace, packageWithKernel, type Page, runCommand, RUNS, screenshot, startCodeServer,
+  statusBarText, withWorkbench,
 } from './harness';
 
 let server: CodeServer;
@@ -18,15 +17,8 @@ let port: number;
 const workspace = join(RUNS, 'traffic-ui-app');
 
 before(async () => {
-  // The installed extension boots the prebuilt kernel the .vsix ships: stage the current one.
-  execFileSync('bash', [join(REPO, 'scripts/stage-kernel.sh')], { cwd: REPO, stdio: 'ignore' });
-  const vsix = packageExtension(REPO);
-  rmSync(workspace, { recursive: true, force: true });
-  mkdirSync(workspace, { recursive: true });
-  cpSync(join(REPO, 'examples/http-server-demo/src'), join(workspace, 'src'), { recursive: true });
-  writeFileSync(join(workspace, 'uniwasm.json'), JSON.stringify({
-    name: 'http-server-demo', build: ['bash', join(REPO, 'examples/build-c-app.sh'), 'http-server-demo', '.'], wasm: 'build/http-server-demo.wasm',
-  }));
+  const vsix = packageWithKernel();
+  exampleWorkspace(workspace, 'http-server-demo');
   port = await freePort();
   server = await startCodeServer({ name: 'traffic-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port } });
 });
