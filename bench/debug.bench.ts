@@ -6,16 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildAll } from '../src/build/all';
 import { WasmLevel } from '../src/debug/wasmLevel';
 import { WasmProgram } from '../src/debug/wasm/program';
 import { RunSession } from '../src/run/session';
 import { freePort } from '../src/util/ports';
+import { DEMO, launchWasmDebug } from '../test/support/debug';
 import { median, percentile, round1 } from './lib';
 import { wrk, type LoadResult } from './load';
 
-const DEMO = 'examples/http-server-demo';
 
 function options(argv: string[]): { runs: number; seconds: number; connections: number; steps: number } {
   const o = { runs: 5, seconds: 3, connections: 8, steps: 15 };
@@ -52,24 +51,7 @@ async function plainRun(app: string, kernelArgs: string[], o: ReturnType<typeof 
 
 /** The adapter launching the demo at the Wasm level; `configure` sets breakpoints before it runs. */
 async function debugSession(configure: (dc: DebugClient) => Promise<unknown>) {
-  const port = await freePort();
-  const dc = new DebugClient('node', join('dist', 'debugAdapter.js'), 'uniwasm');
-  dc.defaultTimeout = 120_000;
-  await dc.start();
-  const output: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
-  await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-  const initialized = dc.waitForEvent('initialized');
-  const launched = dc.launchRequest({ app: DEMO, port } as DebugProtocol.LaunchRequestArguments);
-  await initialized;
-  await configure(dc);
-  await dc.configurationDoneRequest();
-  await launched;
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; !output.join('').includes(`ready ${url}`); ) {
-    if (Date.now() > deadline) throw new Error(`the debugged guest did not answer:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const { dc, url } = await launchWasmDebug(DEMO, configure);
   return {
     dc, url,
     end: async () => {

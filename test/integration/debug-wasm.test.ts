@@ -19,21 +19,11 @@ import { RunSession } from '../../src/run/session';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { scratchDir } from '../fixtures/debug/scratch';
+import { DEMO, DEMO_SOURCE, helloBodyLine, launchWasmDebug } from '../support/debug';
 import { pidsMatching } from '../support/processes';
 
-const DEMO = join(productRoot(), 'examples', 'http-server-demo');
-const DEMO_SOURCE = join(DEMO, 'src', 'app.c');
 /** wit-bindgen's C bindings of the demo, where its exports' wrappers (`handle-hello`) live. */
 const DEMO_BINDINGS = join(DEMO, 'build', 'gen', 'http_server_demo.c');
-
-/** The 1-based line of the first statement of handle-hello's body in the demo's app.c. */
-function helloBodyLine(): number {
-  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_hello('));
-  const body = lines.findIndex((l, i) => i > start && l.includes('http_server_demo_request_free(req);'));
-  assert.ok(start >= 0 && body > start, 'handle-hello and its first call in app.c');
-  return body + 1;
-}
 
 /** GET `url`: status and body (connection: close). */
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -65,39 +55,13 @@ function qemuOf(port: number): { pid: number; args: string[] } {
   return { pid, args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') };
 }
 
-/**
- * Starts the adapter, launches `app` (Wasm level, the default) with the breakpoints `configure`
- * sets, and waits until the guest answers HTTP (the adapter's `ready` line).
- */
-async function launch(app: string, configure: (dc: DebugClient) => Promise<unknown>): Promise<{ dc: DebugClient; output: string[]; url: string; port: number }> {
-  const port = await freePort();
-  const dc = new DebugClient('node', join(productRoot(), 'dist', 'debugAdapter.js'), 'uniwasm');
-  dc.defaultTimeout = 120_000;
-  await dc.start();
-  const output: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
-  await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-  const initialized = dc.waitForEvent('initialized');
-  const launched = dc.launchRequest({ app, port } as DebugProtocol.LaunchRequestArguments);
-  await initialized;
-  await configure(dc);
-  await dc.configurationDoneRequest();
-  await launched;
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; !output.join('').includes(`ready ${url}`); ) {
-    assert.ok(Date.now() < deadline, `no ready line:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { dc, output, url, port };
-}
-
 async function disconnect(dc: DebugClient, port: number): Promise<void> {
   await dc.disconnectRequest({});
   assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
 }
 
 test('Wasm level: function breakpoint on handle-hello, next, step in and out, continue → 200; pause; clean disconnect', async () => {
-  const session = await launch(DEMO, async (dc) => {
+  const session = await launchWasmDebug(DEMO, async (dc) => {
     const bps = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'handle-hello' }] });
     assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
     assert.match(bps.body.breakpoints[0].message!, /^Wasm handle-hello \(func\[\d+\]\)/);
@@ -195,7 +159,7 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
 
 test('Wasm level, debug profile: a line breakpoint in the demo\'s app.c binds, /hello stops there, frames show app.c:LINE', async () => {
   const line = helloBodyLine();
-  const session = await launch(DEMO, async (dc) => {
+  const session = await launchWasmDebug(DEMO, async (dc) => {
     const bps = await dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [{ line }] });
     assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
     assert.equal(bps.body.breakpoints[0].line, line);
@@ -253,7 +217,7 @@ clang --target=wasm32-wasi -O0 -g -std=c11 -I build/gen -nostartfiles -Wl,--no-e
 
 test('Wasm level with DWARF: a line breakpoint, a trap as an exception, then no stop with the filter off', async () => {
   const app = debugApp('trap-app', '__builtin_trap();');
-  const { dc, url, port, output } = await launch(app.dir, async (dc) => {
+  const { dc, url, port, output } = await launchWasmDebug(app.dir, async (dc) => {
     const bps = await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [{ line: app.line }] });
     assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
     assert.equal(bps.body.breakpoints[0].line, app.line);

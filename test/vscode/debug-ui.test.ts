@@ -6,26 +6,15 @@
 // answer out, Shift+F5 ends the session and its QEMU.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
+import { helloBodyLine } from '../support/debug';
 import { pidsMatching } from '../support/processes';
-import { REPO, RUNS, type CodeServer, type Page, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace, packageWithKernel } from './harness';
+import { RUNS, type CodeServer, type Page, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace, packageWithKernel } from './harness';
 
 let server: CodeServer;
 let port: number;
 const workspace = join(RUNS, 'debug-ui-app');
-const DEMO_SOURCE = join(REPO, 'examples/http-server-demo/src/app.c');
-
-/** The 1-based line of the first statement of handle-hello's body in the demo's app.c. */
-function helloBodyLine(): number {
-  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_hello('));
-  const body = lines.findIndex((l, i) => i > start && l.includes('http_server_demo_request_free(req);'));
-  assert.ok(start >= 0 && body > start, 'handle-hello and its first call in app.c');
-  return body + 1;
-}
-
 before(async () => {
   const vsix = packageWithKernel();
   exampleWorkspace(workspace, 'http-server-demo', 'debug-ui-app');

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { productRoot } from '../../src/util/paths';
+import { freePort } from '../../src/util/ports';
+
+export const DEMO = join(productRoot(), 'examples', 'http-server-demo');
+export const DEMO_SOURCE = join(DEMO, 'src', 'app.c');
+
+/** The 1-based line of the first statement of handle-hello's body in the demo's app.c. */
+export function helloBodyLine(): number {
+  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_hello('));
+  const body = lines.findIndex((l, i) => i > start && l.includes('http_server_demo_request_free(req);'));
+  if (start < 0 || body <= start) throw new Error(`handle-hello and its first call not found in ${DEMO_SOURCE}`);
+  return body + 1;
+}
+
+/**
+ * Starts the standalone adapter (`node dist/debugAdapter.js`) and launches `app` at the Wasm level:
+ * `configure` sets breakpoints before the guest runs; resolves once the guest answers HTTP (the
+ * adapter's `ready` line).
+ */
+export async function launchWasmDebug(
+  app: string,
+  configure: (dc: DebugClient) => Promise<unknown>,
+): Promise<{ dc: DebugClient; output: string[]; url: string; port: number }> {
+  const port = await freePort();
+  const dc = new DebugClient('node', join(productRoot(), 'dist', 'debugAdapter.js'), 'uniwasm');
+  dc.defaultTimeout = 120_000;
+  await dc.start();
+  const output: string[] = [];
+  dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+  await dc.initializeRequest({ adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const initialized = dc.waitForEvent('initialized');
+  const launched = dc.launchRequest({ app, port } as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await configure(dc);
+  await dc.configurationDoneRequest();
+  await launched;
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 60_000; !output.join('').includes(`ready ${url}`); ) {
+    if (Date.now() > deadline) throw new Error(`the debugged guest did not answer HTTP:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { dc, output, url, port };
+}
