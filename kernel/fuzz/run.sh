@@ -8,6 +8,8 @@
 #
 # FUZZ_ASAN=1 builds with AddressSanitizer (a nightly flag, allowed on stable
 # through RUSTC_BOOTSTRAP=1; about 15x slower, for the unsafe code in wasmi).
+# Several run.sh at once on the same target fuzz in parallel: they share the
+# corpus (libFuzzer reloads it) and each keeps its own log.
 # Exit status 1 if any target crashed.
 set -eu
 
@@ -19,7 +21,7 @@ targets=${*:-http_request resp_decode abi_lift module_load}
 work=$(cd "$here/.." && pwd)/target/fuzz
 flags="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
 flags="$flags -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table"
-flags="$flags -Cllvm-args=-sanitizer-coverage-trace-compares -Cforce-frame-pointers"
+flags="$flags -Cforce-frame-pointers"
 build=$work
 if [ "${FUZZ_ASAN:-0}" = 1 ]; then
   export RUSTC_BOOTSTRAP=1
@@ -27,9 +29,21 @@ if [ "${FUZZ_ASAN:-0}" = 1 ]; then
   build=$work/asan
 fi
 # An explicit --target keeps these flags off build scripts and proc-macros.
-(cd "$here" && CARGO_TARGET_DIR=$build RUSTFLAGS=$flags \
-  cargo build --release --target x86_64-unknown-linux-gnu -j1 --bins)
-bin=$build/x86_64-unknown-linux-gnu/release
+build_in() { # DIR RUSTFLAGS
+  (cd "$here" && CARGO_TARGET_DIR=$1 RUSTFLAGS=$2 \
+    cargo build --release --target x86_64-unknown-linux-gnu -j1 --bins)
+}
+# Comparison tracing finds the magic values of the byte-level targets. module_load's
+# inputs are mostly wasm-smith's structured choices, where it buys little and halves
+# the speed (wasm-smith's instruction choice is one long chain of comparisons).
+build_in "$build" "$flags -Cllvm-args=-sanitizer-coverage-trace-compares"
+build_in "$build/structured" "$flags"
+bin_of() {
+  case $1 in
+    module_load) echo "$build/structured/x86_64-unknown-linux-gnu/release/$1" ;;
+    *) echo "$build/x86_64-unknown-linux-gnu/release/$1" ;;
+  esac
+}
 
 # The guests of the runtime's tests seed module_load (they are not in git as .wasm).
 seeds=$work/seeds/module_load
@@ -47,7 +61,7 @@ for target in $targets; do
   # across runs; the checked-in seeds are only read.
   corpus=$work/corpus/$target
   artifacts=$work/artifacts/$target
-  log=$work/logs/$target.log
+  log=$work/logs/$target.$$.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   extra=
   [ "$target" = module_load ] && extra=$seeds
@@ -55,7 +69,7 @@ for target in $targets; do
   start=$(date +%s)
   status=0
   # shellcheck disable=SC2086 # $extra is one directory or nothing
-  "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$(bin_of "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$corpus" "$here/corpus/$target" $extra >"$log" 2>&1 || status=$?
   elapsed=$(( $(date +%s) - start ))
   crashes=$(( $(ls "$artifacts" | wc -l) - before ))

@@ -47,7 +47,7 @@ const EXPORTS: &str = r#"(module
 
 /// Small limits, so a runaway module costs little.
 fn config() -> AppConfig {
-    AppConfig { init_fuel: 200_000, request_fuel: 100_000, max_memory: 4 << 20, ..AppConfig::default() }
+    AppConfig { init_fuel: 20_000, request_fuel: 10_000, max_memory: 4 << 20, ..AppConfig::default() }
 }
 
 fn smith_config() -> &'static wasm_smith::Config {
