@@ -2,7 +2,7 @@
 // the unikernel, the Linux guest (both under QEMU TCG, microvm, 128 MiB) and uniwasm-host on the
 // host; each with its own fresh redis-server on 127.0.0.1. Per target and path: peak load with wrk
 // (closed loop, 1 thread, C connections), then p50/p99 at half that peak with the fixed-rate,
-// open-loop generator of load.ts. Figures are medians over the runs.
+// open-loop generator bench/rate/rate.c. Figures are medians over the runs.
 // usage: node out/bench/throughput.bench.js [--runs N] [--seconds S] [--connections C] TARGET...
 //   TARGET: unikernel=KERNEL | linux | host
 import { startEmbeddedRedis } from '../src/redis/embedded';
@@ -30,6 +30,7 @@ function summary(results: LoadResult[]) {
     p50Ms: m((r) => r.p50Ms),
     p99Ms: m((r) => r.p99Ms),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
+    ...(results[0]?.generatorLateMaxMs === undefined ? {} : { generatorLateMaxMs: Math.max(...results.map((r) => r.generatorLateMaxMs ?? 0)) }),
     runsRequestsPerSec: results.map((r) => Math.round(r.requestsPerSec)),
   };
 }
