@@ -854,7 +854,10 @@ fn run_init(
         LoadError::InitTrap(e.to_string())
     };
     store.set_fuel(config.init_fuel).map_err(instantiate)?;
-    let instance = linker.instantiate_and_start(&mut *store, module).map_err(instantiate)?;
+    // A trap here is the guest's start function running, not a failure to link.
+    let instance = linker
+        .instantiate_and_start(&mut *store, module)
+        .map_err(|e| if e.as_trap_code().is_some() { trap(store, e) } else { instantiate(e) })?;
     let globals = (0..debug::global_count(module) as usize).filter_map(|i| instance.get_global(&*store, &debug::global_export(i)));
     store.data_mut().debug_globals = globals.collect();
     let memory = instance.get_memory(&*store, "memory").ok_or(LoadError::MissingExport {

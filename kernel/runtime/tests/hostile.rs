@@ -241,9 +241,11 @@ fn a_trapping_start_is_a_load_error() {
     // _initialize runs before init.
     let e = load_err(&patched("(func $init_hook)", "(func $init_hook) (func (export \"_initialize\") unreachable)"));
     assert!(matches!(&e, LoadError::InitTrap(m) if m.contains("unreachable")), "{e:?}");
-    // A start function traps during instantiation.
+    // A start function traps during instantiation, or runs out of fuel there.
     let e = load_err(&patched("(func $init_hook)", "(func $init_hook) (start $boom) (func $boom unreachable)"));
-    assert!(matches!(&e, LoadError::Instantiate(m) if m.contains("unreachable")), "{e:?}");
+    assert!(matches!(&e, LoadError::InitTrap(m) if m.contains("unreachable")), "{e:?}");
+    let e = load_err(&patched("(func $init_hook)", "(func $init_hook) (start $spin) (func $spin (loop $l (br $l)))"));
+    assert!(matches!(&e, LoadError::InitTrap(m) if m.contains("fuel")), "{e:?}");
 }
 
 #[test]
