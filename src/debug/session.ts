@@ -8,7 +8,7 @@ import { buildAll } from '../build/all';
 import { readAppManifest } from '../build/app';
 import { RunSession } from '../run/session';
 import type { AccelChoice } from '../run/accel';
-import { freePort } from '../util/ports';
+import { freePort, portInUse } from '../util/ports';
 import { BreakpointTable, type BreakpointKind, type MachineBreakpoint } from './breakpoints';
 import { ElfSymbols } from './elf';
 import { GdbClient, type BreakpointType } from './gdb/client';
@@ -237,10 +237,12 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     });
     client.on('close', (error) => {
       if (this.disconnecting) return;
-      const why = error ? error.message : 'QEMU closed the GDB connection (it exited or was killed)';
       // Launched: QEMU's own end (with the guest's last words) usually follows right away; prefer it.
-      if (this.run) void Promise.race([this.run.ended.then(() => undefined), delay(2000)]).then(() => this.terminate(`uniwasm: ${why}`));
-      else this.terminate(`uniwasm: ${why}`);
+      // Attached: a dying QEMU closes its listener along with the connection; give it a moment.
+      const settled = this.run ? Promise.race([this.run.ended.then(() => undefined), delay(2000)]) : delay(300);
+      void settled
+        .then(async () => error?.message ?? (await closedReason(host, port, this.run !== undefined)))
+        .then((why) => this.terminate(`uniwasm: ${why}`));
     });
     client.on('console', (text) => this.output(text, 'stdout'));
     this.threadIds = await client.threads();
@@ -894,6 +896,17 @@ export function parseAddress(reference: string): bigint {
   const text = reference.trim();
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new Error(`"${reference}" is not an address (0x-hex or decimal)`);
   return BigInt(text);
+}
+
+/** Why the gdbstub connection closed without an error: QEMU ended, or only the connection dropped. */
+async function closedReason(host: string, port: number, launched: boolean): Promise<string> {
+  const local = host === '127.0.0.1' || host === 'localhost';
+  const listening = local ? await portInUse(port).catch(() => undefined) : undefined;
+  if (listening === undefined) return 'QEMU closed the GDB connection (it exited or was killed, or the connection dropped)';
+  if (!listening) return `QEMU closed the GDB connection: nothing listens on ${host}:${port} any more (it exited or was killed)`;
+  return launched
+    ? 'the GDB connection to QEMU dropped while QEMU runs; the session ends and stops it'
+    : `the GDB connection dropped, but ${host}:${port} still listens: QEMU runs on (attach again to go on debugging)`;
 }
 
 function delay(ms: number): Promise<void> {

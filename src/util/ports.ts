@@ -29,3 +29,14 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
     throw err;
   }
 }
+
+/** True when something listens on 127.0.0.1:`port` (binding it fails with EADDRINUSE). */
+export async function portInUse(port: number): Promise<boolean> {
+  try {
+    await probe(port);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return true;
+    throw err;
+  }
+}
