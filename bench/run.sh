@@ -9,9 +9,10 @@ floor=$(bash bench/floor/build.sh)
 echo "== boot → first 200 on /hello vs the QEMU floor (TCG, microvm)"
 node out/bench/boot.bench.js "$kernel" "$floor" "$app" "${RUNS:-15}"
 
-# The Linux baseline needs Debian's kernel and a static busybox (bench only, not tests).
+# The Linux baseline needs Debian's kernel and a static busybox, the load generators wrk and
+# bench/rate/rate.c (bench only, not tests).
 source scripts/apt.sh
-apt_install_missing bench linux-image-amd64 busybox-static cpio kmod xz-utils wrk
+apt_install_missing bench linux-image-amd64 busybox-static cpio kmod xz-utils wrk build-essential
 
 echo "== Linux guest boot → first 200 on /hello, vs the unikernel"
 node out/bench/linux-boot.bench.js "${RUNS:-11}" "$kernel"
