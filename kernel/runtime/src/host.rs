@@ -645,7 +645,9 @@ impl App {
         config: AppConfig,
     ) -> Result<App, LoadError> {
         let mut wasmi_config = Config::default();
-        wasmi_config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation);
+        // The canonical ABI's pointers are 32-bit, so 64-bit memories have no use here; and
+        // growing one with a maximum near 2^48 pages panics inside wasmi 1.1 (found by fuzzing).
+        wasmi_config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation).wasm_memory64(false);
         let engine = Engine::new(&wasmi_config);
         let module = Module::new(&engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
         check_imports(&module, config.debug.is_some())?;
