@@ -1,8 +1,8 @@
 // Load generators for the throughput benchmark: Debian's `wrk` for peak load (closed loop: each
 // connection sends its next request when the previous answer arrives), and an open-loop,
-// fixed-rate generator in C (bench/rate/rate.c; wrk2 is not packaged in Debian): requests are due at fixed times whether
-// or not earlier ones were answered, and a latency counts from when its request was due, so
-// queueing behind a slow answer is measured, not hidden (no coordinated omission).
+// fixed-rate generator in C (bench/rate/rate.c; wrk2 is not packaged in Debian): requests are due
+// at fixed times whether or not earlier ones were answered, and a latency counts from when its
+// request was due, so queueing behind a slow answer is measured, not hidden (no coordinated omission).
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
