@@ -11,27 +11,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use uniwasm_runtime::http::{Connection, Limits, Method, Request, RequestParser, Response};
+use uniwasm_runtime::http::{Connection, Limits, Method, Request, Response};
+use uniwasm_runtime::testing::parse_chunks;
 
 const SMALL: Limits = Limits { max_head: 256, max_headers: 8, max_uri: 64, max_body: 128 };
 
-/// Every request the parser yields from `chunks`, and the status it stopped
-/// with, if any.
-fn parse(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<u16>) {
-    let mut parser = RequestParser::new(limits);
-    let mut requests = Vec::new();
-    for chunk in chunks {
-        parser.push(chunk);
-        loop {
-            match parser.next_request() {
-                Ok(Some(r)) => requests.push(r),
-                Ok(None) => break,
-                Err(status) => return (requests, Some(status)),
-            }
-        }
-    }
-    (requests, None)
-}
 
 /// An app that echoes the request's headers and answers with its URI.
 fn echo(request: &Request) -> Response {
@@ -74,8 +58,8 @@ fuzz_target!(|data: &[u8]| {
     // Transfer-Encoding, 413 body too large); and a head that breaks a limit
     // may be refused (414, 431) while it is still incomplete in pieces, when
     // all at once it is only incomplete.
-    let whole = parse(&[wire], limits);
-    let split = parse(&pieces, limits);
+    let whole = parse_chunks([wire], limits);
+    let split = parse_chunks(pieces.iter().copied(), limits);
     assert_eq!(split.0, whole.0, "the split changed the requests");
     match (split.1, whole.1) {
         (Some(a), Some(b)) => assert!(a == b || ![a, b].iter().any(|s| [411, 413].contains(s)), "{a} split, {b} whole"),

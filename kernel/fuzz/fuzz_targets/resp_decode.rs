@@ -11,26 +11,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use uniwasm_runtime::resp::{encode_command, DecodeError, Decoder, Limits, Value};
+use uniwasm_runtime::resp::{encode_command, Limits, Value};
+use uniwasm_runtime::testing::decode_chunks;
 
 const SMALL: Limits = Limits { max_line: 16, max_bulk: 32, max_array: 8, max_depth: 3 };
 
-/// Every reply in `chunks`, and the error that ended the stream, if any.
-fn decode(chunks: &[&[u8]], limits: Limits) -> (Vec<Value>, Option<DecodeError>) {
-    let mut decoder = Decoder::new(limits);
-    let mut values = Vec::new();
-    for chunk in chunks {
-        decoder.feed(chunk);
-        loop {
-            match decoder.decode() {
-                Ok(Some(v)) => values.push(v),
-                Ok(None) => break,
-                Err(e) => return (values, Some(e)),
-            }
-        }
-    }
-    (values, None)
-}
 
 /// RESP2 bytes of `value` (an independent writer, for the round trip).
 fn encode(value: &Value, out: &mut Vec<u8>) {
@@ -63,18 +48,18 @@ fuzz_target!(|data: &[u8]| {
     let [flags, seed, stream @ ..] = data else { return };
     let limits = if flags & 1 == 1 { SMALL } else { Limits::default() };
 
-    let whole = decode(&[stream], limits);
-    assert_eq!(decode(&uniwasm_fuzz::chunks(*seed, stream), limits), whole, "the split changed the outcome");
+    let whole = decode_chunks([stream], limits);
+    assert_eq!(decode_chunks(uniwasm_fuzz::chunks(*seed, stream), limits), whole, "the split changed the outcome");
 
     for value in &whole.0 {
         let mut bytes = Vec::new();
         encode(value, &mut bytes);
-        assert_eq!(decode(&[&bytes], limits), (vec![value.clone()], None), "round trip of {value:?}");
+        assert_eq!(decode_chunks([&bytes[..]], limits), (vec![value.clone()], None), "round trip of {value:?}");
     }
 
     let args: Vec<&[u8]> = stream.split(|&b| b == 0xff).take(16).collect();
     let mut command = Vec::new();
     encode_command(&args, &mut command);
     let expected = Value::Array(Some(args.iter().map(|a| Value::Bulk(Some(a.to_vec()))).collect()));
-    assert_eq!(decode(&[&command], Limits::default()), (vec![expected], None));
+    assert_eq!(decode_chunks([&command[..]], Limits::default()), (vec![expected], None));
 });

@@ -12,4 +12,6 @@ pub mod host;
 pub mod http;
 pub mod kv;
 pub mod resp;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod trace;

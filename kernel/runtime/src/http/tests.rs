@@ -1,23 +1,8 @@
 use super::*;
-
-fn parse_all(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<u16>) {
-    let mut parser = RequestParser::new(limits);
-    let mut requests = Vec::new();
-    for chunk in chunks {
-        parser.push(chunk);
-        loop {
-            match parser.next_request() {
-                Ok(Some(r)) => requests.push(r),
-                Ok(None) => break,
-                Err(status) => return (requests, Some(status)),
-            }
-        }
-    }
-    (requests, None)
-}
+use crate::testing::parse_chunks;
 
 fn parse_one(bytes: &[u8]) -> Result<Request, u16> {
-    match parse_all(&[bytes], Limits::default()) {
+    match parse_chunks([bytes], Limits::default()) {
         (mut r, None) if r.len() == 1 => Ok(r.remove(0)),
         (_, Some(status)) => Err(status),
         (r, None) => panic!("expected one request, got {r:?}"),
@@ -34,7 +19,7 @@ DELETE /items/%2F HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
 
 #[test]
 fn parses_pipelined_requests() {
-    let (requests, err) = parse_all(&[PIPELINE], Limits::default());
+    let (requests, err) = parse_chunks([PIPELINE], Limits::default());
     assert_eq!(err, None);
     assert_eq!(requests.len(), 3);
     let [get, put, delete] = &requests[..] else { unreachable!() };
@@ -49,13 +34,12 @@ fn parses_pipelined_requests() {
 
 #[test]
 fn parses_at_every_split_point() {
-    let (expected, _) = parse_all(&[PIPELINE], Limits::default());
+    let (expected, _) = parse_chunks([PIPELINE], Limits::default());
     for i in 0..=PIPELINE.len() {
         let (a, b) = PIPELINE.split_at(i);
-        assert_eq!(parse_all(&[a, b], Limits::default()), (expected.clone(), None), "split at {i}");
+        assert_eq!(parse_chunks([a, b], Limits::default()), (expected.clone(), None), "split at {i}");
     }
-    let bytes: Vec<&[u8]> = PIPELINE.chunks(1).collect();
-    assert_eq!(parse_all(&bytes, Limits::default()), (expected, None));
+    assert_eq!(parse_chunks(PIPELINE.chunks(1), Limits::default()), (expected, None));
 }
 
 #[test]
@@ -96,13 +80,12 @@ fn rejects_bad_requests_with_their_status() {
     ];
     for (bytes, status) in cases {
         let shown = String::from_utf8_lossy(bytes);
-        assert_eq!(parse_all(&[bytes], small).1, Some(*status), "whole: {shown:?}");
-        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(parse_all(&chunks, small).1, Some(*status), "bytewise: {shown:?}");
+        assert_eq!(parse_chunks([*bytes], small).1, Some(*status), "whole: {shown:?}");
+        assert_eq!(parse_chunks(bytes.chunks(1), small).1, Some(*status), "bytewise: {shown:?}");
     }
     // The same limits let requests within them through.
     let ok = b"POST /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nContent-Length: 10\r\n\r\n0123456789";
-    assert_eq!(parse_all(&[ok], small).0.len(), 1);
+    assert_eq!(parse_chunks([&ok[..]], small).0.len(), 1);
 }
 
 /// Found by fuzzing: a head with bare-LF line ends (which httparse accepts)
@@ -111,8 +94,7 @@ fn rejects_bad_requests_with_their_status() {
 fn bare_lf_heads_are_judged_alike_in_pieces() {
     let small = Limits { max_head: 200, max_headers: 4, max_uri: 40, max_body: 10 };
     let head = format!("GET / HTTP/1.1\nHost: a\nX: {}\n\n", "x".repeat(100));
-    let chunks: Vec<&[u8]> = head.as_bytes().chunks(1).collect();
-    let (requests, error) = parse_all(&chunks, small);
+    let (requests, error) = parse_chunks(head.as_bytes().chunks(1), small);
     assert_eq!((requests.len(), error), (1, None));
 }
 

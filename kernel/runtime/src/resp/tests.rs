@@ -1,4 +1,5 @@
 use super::*;
+use crate::testing::decode_chunks;
 use alloc::collections::VecDeque;
 use alloc::vec;
 
@@ -6,22 +7,6 @@ fn bulk(s: &[u8]) -> Value {
     Value::Bulk(Some(s.to_vec()))
 }
 
-/// Decodes `chunks` in order; the replies, then the error that ended them.
-fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>, limits: Limits) -> (Vec<Value>, Option<DecodeError>) {
-    let mut decoder = Decoder::new(limits);
-    let mut values = Vec::new();
-    for chunk in chunks {
-        decoder.feed(chunk);
-        loop {
-            match decoder.decode() {
-                Ok(Some(v)) => values.push(v),
-                Ok(None) => break,
-                Err(e) => return (values, Some(e)),
-            }
-        }
-    }
-    (values, None)
-}
 
 fn decode_all(bytes: &[u8]) -> (Vec<Value>, Option<DecodeError>) {
     decode_chunks([bytes], Limits::default())
