@@ -6,7 +6,7 @@ import { buildAll } from './build/all';
 import { RunSession } from './run/session';
 import { TraceFile } from './traffic/traceFile';
 import { productRoot } from './util/paths';
-import type { AccelChoice } from './run/accel';
+import { ACCELS, MACHINES, RUN_DEFAULTS, RUN_LIMITS, type AccelChoice, type Machine } from './run/options';
 
 const USAGE = `usage:
   uniwasm build [--app FILE.wasm|DIR] [--json]
@@ -15,10 +15,10 @@ const USAGE = `usage:
               [--kernel-arg KEY=VALUE]...
 
   --app      an app folder with uniwasm.json, or a built .wasm (default: the demo app)
-  --port     host port on 127.0.0.1 forwarded to the guest's HTTP port (default 3000)
+  --port     host port on 127.0.0.1 forwarded to the guest's HTTP port (default ${RUN_DEFAULTS.port})
   --redis    redis://[user:password@]host[:port]; default: an embedded redis-server
   --accel    tcg (default), kvm, or auto (KVM only after a probe boot succeeds)
-  --memory   guest RAM in MiB (default 128)
+  --memory   guest RAM in MiB (default ${RUN_DEFAULTS.memoryMiB})
   --gdb      QEMU's gdbstub on 127.0.0.1:PORT
   --trace    write the guest's trace events (docs/TRACE.md), one JSON object a line, to FILE
              (created or truncated at start)
@@ -26,7 +26,7 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+function integer(name: string, value: string | undefined, fallback: number, { min, max }: { min: number; max: number }): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${value}"`);
@@ -68,15 +68,15 @@ async function run(argv: string[]): Promise<void> {
   // Every option is checked before the trace file is created, and the file before anything boots.
   const options = {
     app: values.app ?? defaultApp(),
-    port: integer('port', values.port, 3000, 1, 65535),
+    port: integer('port', values.port, RUN_DEFAULTS.port, RUN_LIMITS.port),
     redisUrl: values.redis,
-    accel: oneOf<AccelChoice>('accel', values.accel, 'tcg', ['tcg', 'kvm', 'auto']),
-    memoryMiB: integer('memory', values.memory, 128, 16, 65536),
-    machine: oneOf('machine', values.machine, 'microvm', ['microvm', 'q35'] as const),
-    qemuBinary: 'qemu-system-x86_64',
-    gdbPort: values.gdb === undefined ? undefined : integer('gdb', values.gdb, 0, 1, 65535),
+    accel: oneOf<AccelChoice>('accel', values.accel, RUN_DEFAULTS.accel, ACCELS),
+    memoryMiB: integer('memory', values.memory, RUN_DEFAULTS.memoryMiB, RUN_LIMITS.memoryMiB),
+    machine: oneOf<Machine>('machine', values.machine, RUN_DEFAULTS.machine, MACHINES),
+    qemuBinary: RUN_DEFAULTS.qemuPath,
+    gdbPort: values.gdb === undefined ? undefined : integer('gdb', values.gdb, 0, RUN_LIMITS.port),
     extraKernelArgs: values['kernel-arg'] ?? [],
-    readyTimeoutMs: 60_000,
+    readyTimeoutMs: RUN_DEFAULTS.readyTimeoutMs,
     onConsole: (line: string) => console.log(line),
     onLog: (message: string) => console.error(`uniwasm: ${message}`),
   };

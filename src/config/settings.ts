@@ -1,12 +1,13 @@
 // The extension's settings, validated without `vscode` so the rules are unit-tested in plain Node.
+import { ACCELS, KERNEL_ARG, MACHINES, RUN_DEFAULTS, RUN_LIMITS, type AccelChoice, type Machine } from '../run/options';
 
 export interface Settings {
   /** App folder (with uniwasm.json) or .wasm, relative to the workspace folder; empty = find uniwasm.json. */
   app: string;
   qemuPath: string;
-  machine: 'microvm' | 'q35';
+  machine: Machine;
   memoryMiB: number;
-  accel: 'tcg' | 'kvm' | 'auto';
+  accel: AccelChoice;
   hostPort: number;
   /** redis://… of an existing server; empty = an embedded redis-server. */
   redisUrl: string;
@@ -15,11 +16,11 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   app: '',
-  qemuPath: 'qemu-system-x86_64',
-  machine: 'microvm',
-  memoryMiB: 128,
-  accel: 'tcg',
-  hostPort: 3000,
+  qemuPath: RUN_DEFAULTS.qemuPath,
+  machine: RUN_DEFAULTS.machine,
+  memoryMiB: RUN_DEFAULTS.memoryMiB,
+  accel: RUN_DEFAULTS.accel,
+  hostPort: RUN_DEFAULTS.port,
   redisUrl: '',
   kernelArgs: [],
 };
@@ -29,8 +30,6 @@ export interface SettingsResult {
   /** One message per rejected setting; its default is used instead. */
   errors: string[];
 }
-
-const KERNEL_ARG = /^[a-z_][a-z0-9_]*=\S*$/;
 
 /** Validates raw values (as read from the configuration) key by key, falling back to defaults. */
 export function validateSettings(raw: Partial<Record<keyof Settings, unknown>>): SettingsResult {
@@ -58,8 +57,8 @@ export function validateSettings(raw: Partial<Record<keyof Settings, unknown>>):
     if (!allowed.includes(v as Settings[K])) reject(key, `must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`);
     else settings[key] = v as Settings[K];
   };
-  choice('machine', ['microvm', 'q35']);
-  choice('accel', ['tcg', 'kvm', 'auto']);
+  choice('machine', MACHINES);
+  choice('accel', ACCELS);
 
   const int = (key: 'memoryMiB' | 'hostPort', min: number, max: number) => {
     const v = raw[key];
@@ -67,8 +66,8 @@ export function validateSettings(raw: Partial<Record<keyof Settings, unknown>>):
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) reject(key, `must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
     else settings[key] = v;
   };
-  int('memoryMiB', 16, 65536);
-  int('hostPort', 1, 65535);
+  int('memoryMiB', RUN_LIMITS.memoryMiB.min, RUN_LIMITS.memoryMiB.max);
+  int('hostPort', RUN_LIMITS.port.min, RUN_LIMITS.port.max);
 
   const args = raw.kernelArgs;
   if (args !== undefined) {

@@ -7,7 +7,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildAll } from '../build/all';
 import { readAppManifest } from '../build/app';
 import { RunSession } from '../run/session';
-import type { AccelChoice } from '../run/accel';
+import { RUN_DEFAULTS, type AccelChoice, type Machine } from '../run/options';
 import { freePort, portInUse } from '../util/ports';
 import { BreakpointTable, type BreakpointKind, type MachineBreakpoint } from './breakpoints';
 import { ElfSymbols } from './elf';
@@ -26,7 +26,7 @@ export interface UniwasmLaunchArguments extends DebugProtocol.LaunchRequestArgum
   /** App folder (with uniwasm.json) or a .wasm file; relative paths resolve against `cwd`. */
   app: string;
   cwd?: string;
-  /** Host port forwarded to the guest's HTTP port. Default 3000. */
+  /** Host port forwarded to the guest's HTTP port. Default RUN_DEFAULTS.port. */
   port?: number;
   /** redis://… to use; empty starts an embedded redis-server. */
   redis?: string;
@@ -42,7 +42,7 @@ export interface UniwasmLaunchArguments extends DebugProtocol.LaunchRequestArgum
   debugWasm?: boolean;
   accel?: AccelChoice;
   memoryMiB?: number;
-  machine?: 'microvm' | 'q35';
+  machine?: Machine;
   qemuPath?: string;
   kernelArgs?: string[];
   /** How long the guest may take to answer HTTP once running (for the `ready` line). Default none. */
@@ -152,12 +152,12 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       const gdbPort = await freePort();
       this.run = await RunSession.start({
         app: boot.app,
-        port: args.port ?? 3000,
+        port: args.port ?? RUN_DEFAULTS.port,
         redisUrl: args.redis || undefined,
-        accel: args.accel ?? 'tcg',
-        memoryMiB: args.memoryMiB ?? 128,
-        machine: args.machine ?? 'microvm',
-        qemuBinary: args.qemuPath ?? 'qemu-system-x86_64',
+        accel: args.accel ?? RUN_DEFAULTS.accel,
+        memoryMiB: args.memoryMiB ?? RUN_DEFAULTS.memoryMiB,
+        machine: args.machine ?? RUN_DEFAULTS.machine,
+        qemuBinary: args.qemuPath ?? RUN_DEFAULTS.qemuPath,
         extraKernelArgs: [...boot.kernelArgs, ...(args.kernelArgs ?? [])],
         readyTimeoutMs: args.readyTimeoutMs ?? Infinity,
         gdbPort,

@@ -1,9 +1,12 @@
+// QEMU's command line for a run: machine, kernel, app, networking, gdbstub and the trace port.
+import type { Machine } from '../run/options';
+
 /** Everything that decides how QEMU boots the unikernel. */
 export interface QemuConfig {
   qemuBinary: string;
   kernel: string;
   app: string;
-  machine: 'microvm' | 'q35';
+  machine: Machine;
   accel: 'tcg' | 'kvm';
   memoryMiB: number;
   /** Host loopback port forwarded to the guest's HTTP port. */

@@ -2,8 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { execa } from 'execa';
 import { guestExitValue } from '../qemu/args';
-
-export type AccelChoice = 'tcg' | 'kvm' | 'auto';
+import type { AccelChoice } from './options';
 
 export interface ProbeContext {
   qemuBinary: string;

@@ -1,4 +1,5 @@
 import type { Settings } from '../config/settings';
+import { RUN_DEFAULTS } from './options';
 import type { RunOptions } from './session';
 
 /** The run options the extension's settings decide (the caller adds callbacks and the signal). */
@@ -12,6 +13,6 @@ export function runOptionsFrom(s: Settings, app: string): RunOptions {
     machine: s.machine,
     qemuBinary: s.qemuPath,
     extraKernelArgs: s.kernelArgs,
-    readyTimeoutMs: 60_000,
+    readyTimeoutMs: RUN_DEFAULTS.readyTimeoutMs,
   };
 }

@@ -10,7 +10,8 @@ import { PROBE_HEADER } from '../traffic/trace';
 import { forEachLine } from '../util/lines';
 import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { assertPortFree } from '../util/ports';
-import { chooseAccel, type AccelChoice } from './accel';
+import { chooseAccel } from './accel';
+import type { AccelChoice } from './options';
 
 export interface RunOptions {
   /** An app folder (with uniwasm.json) or a .wasm file. */
