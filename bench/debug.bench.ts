@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildAll } from '../src/build/all';
+import { buildAll } from '../src/builder/all';
 import { WasmLevel } from '../src/debug/wasmLevel';
 import { WasmProgram } from '../src/debug/wasm/program';
 import { RunSession } from '../src/run/session';

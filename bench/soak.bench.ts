@@ -15,7 +15,7 @@
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { RunSession } from '../src/run/session';
-import { isReadinessProbe, TraceDecoder } from '../src/traffic/trace';
+import { isReadinessProbe, TraceDecoder } from '../src/trace/format';
 import { productRoot } from '../src/util/paths';
 import { freePort } from '../src/util/ports';
 
@@ -147,7 +147,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   };
   const session = await RunSession.start({
     app: join(productRoot(), 'examples', 'http-server-demo'), port: await freePort(), accel: 'tcg', memoryMiB: 128,
-    machine: 'microvm', qemuBinary: 'qemu-system-x86_64', extraKernelArgs: [], readyTimeoutMs: 60_000, onTrace,
+    machine: 'microvm', qemuBinary: 'qemu-system-x86_64', extraKernelArgs: [], readyTimeoutMs: 60_000, observers: [{ traceLine: onTrace }],
     onLog: (m) => log(m),
     onConsole: (line) => {
       if (/\b(WARN|ERROR)\b/.test(line) && guestWarnings.length < 20) guestWarnings.push(line);

@@ -2,9 +2,9 @@
 // The `uniwasm` command: the same core the extension uses, for terminals and CI.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { buildAll } from './build/all';
+import { buildAll } from './builder/all';
 import { RunSession } from './run/session';
-import { TraceFile } from './traffic/traceFile';
+import { TraceFile } from './trace/file';
 import { productRoot } from './util/paths';
 import { ACCELS, MACHINES, RUN_DEFAULTS, RUN_LIMITS, type AccelChoice, type Machine } from './run/options';
 
@@ -90,7 +90,8 @@ async function run(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal); // 'on', not 'once': execa's signal-exit re-raises the signal when no other listener is left
   process.on('SIGTERM', onSignal);
   try {
-    session = await RunSession.start({ ...options, onTrace: traceFile && ((line) => traceFile.write(line)), signal: controller.signal });
+    const observers = traceFile ? [{ traceLine: (line: string) => traceFile.write(line) }] : [];
+    session = await RunSession.start({ ...options, observers, signal: controller.signal });
     if (!controller.signal.aborted) {
       console.log(`ready ${session.url}`);
       await session.ended;

@@ -1,14 +1,14 @@
-// Wires the capabilities together; each lives in its own folder.
+// Wires the capabilities together (each lives in its own folder); no logic of its own.
 import * as vscode from 'vscode';
-import { checkTools } from './app/tools';
-import { buildUnikernel } from './build/command';
-import { Problems } from './build/problems';
+import { buildUnikernel } from './builder/command';
+import { Problems } from './builder/problems';
 import { readSettings } from './config/read';
+import { registerDebugging } from './debug/provider';
 import { RunController } from './run/controller';
 import { RunStatusBar } from './run/statusBar';
-import { registerDebugging } from './debug/provider';
-import { registerTraffic } from './traffic/register';
 import { UniwasmTaskProvider } from './tasks/provider';
+import { checkToolsCommand } from './tools/command';
+import { registerTraffic } from './traffic/register';
 import { WitProblems } from './wit/problems';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const problems = new Problems();
   const status = new RunStatusBar();
   const traffic = registerTraffic(context, log, { currentUrl: () => runner.url });
-  const runner = new RunController(log, status, problems, traffic);
+  const runner = new RunController(log, status, problems, [traffic]);
   registerDebugging(context, log);
 
   context.subscriptions.push(
@@ -29,23 +29,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('uniwasm.run', () => runner.run()),
     vscode.commands.registerCommand('uniwasm.stop', () => runner.stop()),
     vscode.commands.registerCommand('uniwasm.restart', () => runner.restart()),
+    vscode.commands.registerCommand('uniwasm.openHello', () => runner.openHello()),
     vscode.commands.registerCommand('uniwasm.showLog', () => log.show()),
-    vscode.commands.registerCommand('uniwasm.openHello', () => {
-      if (!runner.url) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
-      return vscode.env.openExternal(vscode.Uri.parse(`${runner.url}/hello`));
-    }),
-    vscode.commands.registerCommand('uniwasm.checkTools', async () => {
-      const checks = await checkTools(readSettings(log).qemuPath);
-      for (const c of checks) log.info(`tools: ${c.tool} (${c.purpose}): ${c.ok ? 'ok' : 'MISSING'} ${c.detail}`);
-      const missing = checks.filter((c) => !c.ok);
-      if (missing.length) {
-        void vscode.window.showWarningMessage(`Uniwasm: missing ${missing.map((c) => `${c.tool} (${c.purpose})`).join(', ')}. Run "npm run setup" in the Uniwasm folder, or install them.`, 'Show Log').then((p) => p && log.show());
-      } else {
-        void vscode.window.showInformationMessage(`Uniwasm: all tools found (${checks.map((c) => c.tool).join(', ')})`);
-      }
-      return checks;
-    }),
-    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, traffic)),
+    vscode.commands.registerCommand('uniwasm.checkTools', () => checkToolsCommand(log)),
+    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, [traffic])),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('uniwasm')) readSettings(log);
     }),

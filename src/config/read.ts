@@ -1,3 +1,4 @@
+// Reads the `uniwasm.*` settings from VS Code and reports each rejected value.
 import * as vscode from 'vscode';
 import { validateSettings, type Settings } from './settings';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
-import { locateApp } from '../app/locate';
+import { locateApp } from '../config/locateApp';
 import { readSettings } from '../config/read';
 import { UniwasmDebugSession, type UniwasmAttachArguments, type UniwasmLaunchArguments } from './session';
 

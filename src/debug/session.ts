@@ -4,8 +4,8 @@ import {
   Handles, InitializedEvent, Logger, logger, LoggingDebugSession, OutputEvent, Scope, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildAll } from '../build/all';
-import { readAppManifest } from '../build/app';
+import { buildAll } from '../builder/all';
+import { readAppManifest } from '../builder/app';
 import { RunSession } from '../run/session';
 import { RUN_DEFAULTS, type AccelChoice, type Machine } from '../run/options';
 import { freePort, portInUse } from '../util/ports';

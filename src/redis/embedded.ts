@@ -1,3 +1,4 @@
+// The private redis-server a run starts when no Redis URL is given.
 import { execa, type ResultPromise } from 'execa';
 import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { freePort } from '../util/ports';

@@ -1,3 +1,4 @@
+// A Redis URL resolved for the host and for the guest, and the kernel arguments that point the guest at it.
 import { lookup } from 'node:dns/promises';
 import { HOST_FROM_GUEST } from '../qemu/args';
 

@@ -1,3 +1,4 @@
+// Chooses QEMU's accelerator: TCG, KVM, or KVM only after a probe boot succeeds (`auto`).
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { execa } from 'execa';

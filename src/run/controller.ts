@@ -1,9 +1,8 @@
+// The Run, Stop, Restart and Open commands of VS Code over the run core, with the guest console in a terminal.
 import * as vscode from 'vscode';
-import { locateApp } from '../app/locate';
-import type { Problems } from '../build/problems';
-import type { Traffic } from '../traffic/register';
-import { readSettings } from '../config/read';
-import { runOptionsFrom } from './fromSettings';
+import type { Problems } from '../builder/problems';
+import { runOptionsFromSettings } from '../config/runOptions';
+import type { RunObserver } from './observer';
 import { RunSession } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
@@ -18,7 +17,8 @@ export class RunController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly status: RunStatusBar,
     private readonly problems: Problems,
-    private readonly traffic: Traffic,
+    /** Who follows each run (the traffic views). */
+    private readonly observers: readonly RunObserver[],
   ) {}
 
   get url(): string | undefined {
@@ -34,7 +34,6 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Uniwasm: already ${this.session ? `serving ${this.session.url}` : 'starting'}`);
       return;
     }
-    const settings = readSettings(this.log);
     const controller = new AbortController();
     this.starting = controller;
     // Closing this run's terminal stops the run; the old terminal, disposed here, must not stop this one.
@@ -48,7 +47,7 @@ export class RunController implements vscode.Disposable {
     this.problems.begin();
     try {
       const session = await RunSession.start({
-        ...runOptionsFrom(settings, await locateApp(settings.app)),
+        ...(await runOptionsFromSettings(this.log)),
         signal: controller.signal,
         onPhase: (phase) => this.status.show({ kind: phase }),
         onBuildOutput: (text) => this.log.info(text.trimEnd()),
@@ -58,17 +57,14 @@ export class RunController implements vscode.Disposable {
           console.writeLine(`\x1b[2muniwasm: ${message}\x1b[0m`);
         },
         onConsole: (line) => console.writeLine(line),
-        onTrace: (line) => this.traffic.onTrace(line),
+        observers: this.observers,
       });
       this.session = session;
-      this.traffic.attachRedis(session.redisServer);
       this.status.show({ kind: 'serving', url: session.url });
       this.log.info(`serving ${session.url}`);
       console.writeLine(`ready ${session.url}`);
       void session.ended.then((why) => {
-        void this.traffic.detach();
         const requested = session.stopRequested;
-        void session.stop(); // QEMU is gone; this ends the embedded Redis too
         if (this.session !== session) return;
         this.session = undefined;
         if (requested) {
@@ -104,6 +100,12 @@ export class RunController implements vscode.Disposable {
     await session.stop();
     this.status.show({ kind: 'stopped' });
     this.log.info('stopped');
+  }
+
+  /** The "Open /hello" command: the running app's /hello in the browser. */
+  async openHello(): Promise<void> {
+    if (!this.session) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
+    await vscode.env.openExternal(vscode.Uri.parse(`${this.session.url}/hello`));
   }
 
   async restart(): Promise<void> {

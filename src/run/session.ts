@@ -1,17 +1,20 @@
+// A run: builds, Redis, QEMU booting the kernel with the app, the trace port, readiness, and the stop
+// that ends every process it started.
 import { request } from 'node:http';
 import { execa, type ResultPromise } from 'execa';
-import { buildAll } from '../build/all';
-import type { Diagnostic } from '../build/kernel';
-import { guestExitValue, qemuArgs, type QemuConfig } from '../qemu/args';
+import { buildAll } from '../builder/all';
+import type { Diagnostic } from '../builder/diagnostics';
+import { GUEST_IP, guestExitValue, HOST_FROM_GUEST, qemuArgs } from '../qemu/args';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded';
 import { redisKernelArgs, redisTarget, type RedisTarget } from '../redis/target';
-import { TraceChannel } from '../traffic/channel';
-import { PROBE_HEADER } from '../traffic/trace';
+import { PROBE_HEADER } from '../trace/format';
+import { TracePort } from '../trace/port';
 import { forEachLine } from '../util/lines';
 import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel } from './accel';
-import type { AccelChoice } from './options';
+import { notifyAll, type RunObserver } from './observer';
+import type { AccelChoice, Machine } from './options';
 
 export interface RunOptions {
   /** An app folder (with uniwasm.json) or a .wasm file. */
@@ -22,7 +25,7 @@ export interface RunOptions {
   redisUrl?: string;
   accel: AccelChoice;
   memoryMiB: number;
-  machine: QemuConfig['machine'];
+  machine: Machine;
   qemuBinary: string;
   /** QEMU's gdbstub on 127.0.0.1:gdbPort (the guest runs; attach any time). */
   gdbPort?: number;
@@ -36,11 +39,11 @@ export interface RunOptions {
   readyTimeoutMs: number;
   onConsole?: (line: string) => void;
   /**
-   * Lines of the guest's trace port (docs/TRACE.md), as received, without their line end. When set,
-   * the session listens on a private Unix socket that QEMU connects COM2 to; every line the guest
-   * wrote is delivered before `ended` settles. A throw from here is logged, never raised.
+   * Who follows the run (views, a trace file). When one takes trace lines, the session listens on a
+   * private Unix socket that QEMU connects COM2 to; every line the guest wrote is delivered before
+   * `runEnded` and before `ended` settles. A throw from an observer is logged, never raised.
    */
-  onTrace?: (line: string) => void;
+  observers?: readonly RunObserver[];
   onLog?: (message: string) => void;
   /** Build output and diagnostics, as `uniwasm build` gives them. */
   onBuildOutput?: (text: string) => void;
@@ -55,7 +58,10 @@ const GUEST_PORT = 3000;
 /** A booted guest and the processes that serve it; stop() ends them all. */
 export class RunSession {
   private stopping = false;
-  /** Settles when QEMU ends and its trace lines have been delivered, with a description of why. */
+  /**
+   * Settles when QEMU has ended, its trace lines have been delivered, the observers told and the
+   * embedded Redis stopped, with a description of why QEMU ended.
+   */
   readonly ended: Promise<string>;
 
   private constructor(
@@ -68,16 +74,21 @@ export class RunSession {
     private readonly redis: EmbeddedRedis | undefined,
     private readonly console: string[],
     qemuBinary: string,
-    trace: TraceChannel | undefined,
+    trace: TracePort | undefined,
+    observers: readonly RunObserver[],
+    log: (message: string) => void,
   ) {
     this.ended = qemu.then(async (r) => {
       if (trace) {
         await trace.drained();
         await trace.close().catch(() => {}); // a folder left in the temp dir is no reason to fail
       }
-      return commandNotFound(r as { code?: string; exitCode?: number }, this.console.join('\n'))
+      const why = commandNotFound(r as { code?: string; exitCode?: number }, this.console.join('\n'))
         ? `${qemuBinary} not found: install qemu-system-x86 (npm run setup does it)`
         : describeExit(r.exitCode, r.signal, this.console);
+      notifyAll(observers, (o) => o.runEnded?.(why), (err) => log(`run observer: ${err.message}`));
+      await this.redis?.stop();
+      return why;
     });
   }
 
@@ -112,11 +123,16 @@ export class RunSession {
       redisServer = await redisTarget(`redis://127.0.0.1:${redis.port}`);
     }
     const redisArgs = redisKernelArgs(redisServer);
-    const cmdline = ['ip=10.0.2.15/24', 'gw=10.0.2.2', `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
+    const cmdline = [`ip=${GUEST_IP}/24`, `gw=${HOST_FROM_GUEST}`, `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
+    const observers = o.observers ?? [];
+    const observerFailed = (err: Error) => log(`run observer: ${err.message}`);
     // Listening before QEMU starts: QEMU connects at startup, so the guest's first line has a reader.
-    let trace: TraceChannel | undefined;
+    let trace: TracePort | undefined;
     try {
-      if (o.onTrace) trace = await TraceChannel.open(o.onTrace, (err) => log(`trace port: ${err.message}`));
+      if (observers.some((obs) => obs.traceLine)) {
+        const onLine = (line: string) => notifyAll(observers, (obs) => obs.traceLine?.(line), observerFailed);
+        trace = await TracePort.open(onLine, (err) => log(`trace port: ${err.message}`));
+      }
     } catch (err) {
       await redis?.stop();
       throw err;
@@ -135,7 +151,9 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const session = new RunSession(`http://127.0.0.1:${o.port}`, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary, trace);
+    const url = `http://127.0.0.1:${o.port}`;
+    const session = new RunSession(url, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary, trace, observers, log);
+    notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer }), observerFailed);
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);
@@ -174,7 +192,6 @@ export class RunSession {
       clearTimeout(killer);
     }
     await this.ended;
-    await this.redis?.stop();
   }
 }
 

@@ -1,3 +1,4 @@
+// The status bar item of a run: building, booting, serving at a clickable URL, stopped or failed.
 import * as vscode from 'vscode';
 
 export type RunState =

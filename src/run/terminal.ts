@@ -1,3 +1,4 @@
+// A read-only VS Code terminal that shows lines (the guest console, a task's output).
 import * as vscode from 'vscode';
 
 /** A read-only terminal that shows lines (the guest console, a task's output); closing it calls `onClose`. */

@@ -1,11 +1,12 @@
+// The `uniwasm: build` and `uniwasm: run` tasks (tasks.json, preLaunchTask) over the same core as the commands.
 import * as vscode from 'vscode';
-import { locateApp } from '../app/locate';
-import { buildAll, diagnosticLine } from '../build/all';
+import { buildAll, diagnosticLine } from '../builder/all';
+import { locateApp } from '../config/locateApp';
 import { readSettings } from '../config/read';
-import { runOptionsFrom } from '../run/fromSettings';
+import { runOptionsFromSettings } from '../config/runOptions';
+import type { RunObserver } from '../run/observer';
 import { RunSession } from '../run/session';
 import { LineTerminal } from '../run/terminal';
-import type { Traffic } from '../traffic/register';
 
 /** tasks.json: `{ "type": "uniwasm", "command": "build" | "run" }`. */
 interface UniwasmTaskDefinition extends vscode.TaskDefinition {
@@ -20,8 +21,8 @@ export class UniwasmTaskProvider implements vscode.TaskProvider {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    /** The traffic views, fed by a run task as by the Run command. */
-    private readonly traffic: Traffic,
+    /** Who follows a run task's run, as for the Run command (the traffic views). */
+    private readonly observers: readonly RunObserver[],
   ) {}
 
   provideTasks(): vscode.Task[] {
@@ -72,26 +73,22 @@ export class UniwasmTaskProvider implements vscode.TaskProvider {
       controller.abort();
       void session?.stop();
     });
-    const s = readSettings(this.log);
     void (async () => {
       terminal.writeLine('uniwasm: building');
       const problems: string[] = [];
       try {
         session = await RunSession.start({
-          ...runOptionsFrom(s, await locateApp(s.app)),
+          ...(await runOptionsFromSettings(this.log)),
           signal: controller.signal,
           onBuildOutput: (text) => terminal.write(text),
           onDiagnostic: (d) => problems.push(diagnosticLine(d)),
           onLog: (message) => terminal.writeLine(`uniwasm: ${message}`),
           onConsole: (line) => terminal.writeLine(line),
-          onTrace: (line) => this.traffic.onTrace(line),
+          observers: this.observers,
         });
-        this.traffic.attachRedis(session.redisServer);
         terminal.writeLine(`ready ${session.url}`);
         const why = await session.ended;
         const requested = session.stopRequested;
-        void this.traffic.detach();
-        await session.stop(); // QEMU is gone on its own too: this ends the embedded Redis
         terminal.writeLine(`uniwasm: the guest stopped: ${why}`);
         terminal.exit(requested ? 0 : 1);
       } catch (err) {

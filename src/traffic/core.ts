@@ -7,7 +7,7 @@ import { Correlator, type KvRow, type MonitorCommand } from './correlate';
 import { rowSubject, toViewRow, type ViewRow } from './format';
 import type { SignatureLookup } from './signature';
 import { matchesKv, parseKvFilter, TrafficLog, type KvFilter } from './store';
-import { isReadinessProbe, TraceDecoder, type HttpEvent, type KvEvent } from './trace';
+import { isReadinessProbe, TraceDecoder, type HttpEvent, type KvEvent } from '../trace/format';
 
 export interface TrafficCoreOptions {
   signatures: SignatureLookup;

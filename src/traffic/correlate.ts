@@ -9,7 +9,7 @@
 // oldest wins (FIFO keeps repeated calls on one key in order), preferring the connection the guest
 // used before. Commands nobody claims become rows of their own: raw Redis traffic.
 import { escapeMonitorArg, valueArgIndex } from './redisText';
-import type { KvEvent } from './trace';
+import type { KvEvent } from '../trace/format';
 
 export interface MonitorCommand {
   /** Host receive time (ms, `performance.now()` clock). */

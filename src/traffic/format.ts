@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { KvRow } from './correlate';
 import { commandValue, formatCommand, splitRedisKey, unescapeMonitorArg } from './redisText';
 import type { CallShape } from './signature';
-import type { HttpEvent, KvEvent } from './trace';
+import type { HttpEvent, KvEvent } from '../trace/format';
 
 /** Bytes of a value the webview gets for its viewer. */
 export const VIEW_VALUE_BYTES = 1024;

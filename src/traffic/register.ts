@@ -1,11 +1,12 @@
-// Puts the traffic views into VS Code. The run session feeds `onTrace` with the lines of the guest's
-// trace port and calls `attachRedis` with the Redis the guest uses; `detach` when the run ends.
+// Puts the traffic views into VS Code; they follow each run as one of its observers (run/observer.ts):
+// trace lines in, MONITOR on the run's Redis while it lives.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { RunObserver } from '../run/observer';
 import { TrafficCore } from './core';
 import { KvPanel } from './kvPanel';
-import { RedisMonitor, type RedisEndpoint } from './monitor';
+import { RedisMonitor } from './monitor';
 import { RequestsView } from './requestsView';
 import { witSignaturesFromDir } from './signature';
 
@@ -20,14 +21,11 @@ export interface TrafficOptions {
   viewRows?: number;
 }
 
-export interface Traffic {
-  /** One raw line of the guest's trace port. Never throws. */
-  onTrace(line: string): void;
-  /** Starts MONITOR capture on the Redis of the run (replacing an earlier one). */
-  attachRedis(target: RedisEndpoint): void;
-  /** Stops capture at the end of a run; the rows stay for inspection. */
-  detach(): Promise<void>;
-}
+/**
+ * The views as a run observer: `traceLine` never throws; `runStarted` starts MONITOR capture on the
+ * run's Redis (replacing an earlier one); `runEnded` stops capture, the rows stay for inspection.
+ */
+export type Traffic = Required<RunObserver>;
 
 /** Context key true while a run feeds the views (viewsWelcome says so when false). */
 const RUNNING = 'uniwasm.traffic.running';
@@ -70,7 +68,7 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
   );
 
   return {
-    onTrace(line) {
+    traceLine(line) {
       try {
         core.onTrace(line, performance.now());
         if (!running) setRunning(true);
@@ -78,7 +76,7 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
         log.error(`traffic: trace line dropped: ${(err as Error).message}`);
       }
     },
-    attachRedis(target) {
+    runStarted({ redis: target }) {
       void stopMonitor();
       const where = `${target.host}:${target.port}`;
       const m = new RedisMonitor(target, {
@@ -95,9 +93,9 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
       ticker = setInterval(() => core.tick(), 100);
       setRunning(true);
     },
-    async detach() {
-      await stopMonitor();
+    runEnded() {
       setRunning(false);
+      void stopMonitor();
     },
   };
 }

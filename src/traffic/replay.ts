@@ -1,6 +1,6 @@
 // Re-sends a traced HTTP request to the guest with Node's http. No `vscode` here.
 import { request } from 'node:http';
-import type { HttpEvent } from './trace';
+import type { HttpEvent } from '../trace/format';
 
 /** Headers Node sets itself or that describe the old connection. */
 const NOT_REPLAYED = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);

@@ -5,7 +5,7 @@ import type { TrafficCore } from './core';
 import { durationText, requestDetails } from './format';
 import { bodyComplete, replayRequest } from './replay';
 import { matchesHttp, parseHttpFilter, type HttpFilter } from './store';
-import type { HttpEvent } from './trace';
+import type { HttpEvent } from '../trace/format';
 
 export const REQUESTS_VIEW = 'uniwasm.requests';
 export const DETAILS_SCHEME = 'uniwasm-request';

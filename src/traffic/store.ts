@@ -1,5 +1,5 @@
 // Bounded, pausable logs of traffic rows with newest-first listing and filters. No `vscode` here.
-import type { HttpEvent } from './trace';
+import type { HttpEvent } from '../trace/format';
 
 /** A fixed-capacity ring: pushing beyond the cap overwrites the oldest entry. */
 export class Ring<T> {

@@ -1,3 +1,4 @@
+// Splits byte streams into lines, with a bound on a line's length.
 import type { Readable } from 'node:stream';
 
 /**

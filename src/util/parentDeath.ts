@@ -1,3 +1,4 @@
+// Makes child processes (QEMU, Redis) die with the process that started them, even on SIGKILL.
 import { existsSync } from 'node:fs';
 
 const SETPRIV = '/usr/bin/setpriv';

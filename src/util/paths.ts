@@ -1,3 +1,4 @@
+// Where Uniwasm's own files are: the product root and the run state folder.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 

@@ -1,3 +1,4 @@
+// Loopback TCP ports: a free one, and a clear error when one is taken.
 import { createServer } from 'node:net';
 
 /** Listens on 127.0.0.1:`port` for a moment: resolves with the port bound (a free one for 0). */

@@ -1,3 +1,4 @@
+// Puts the diagnostics of the workspace's .wit files into VS Code's Problems panel.
 import * as vscode from 'vscode';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

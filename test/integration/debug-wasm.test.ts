@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildApp } from '../../src/build/app';
+import { buildApp } from '../../src/builder/app';
 import { parseModule } from '../../src/debug/wasm/module';
 import { WasmProgram } from '../../src/debug/wasm/program';
 import { RunSession } from '../../src/run/session';

@@ -1,5 +1,6 @@
+// The "Build Unikernel" command of VS Code: progress, cancel, Problems and the log.
 import * as vscode from 'vscode';
-import { locateApp } from '../app/locate';
+import { locateApp } from '../config/locateApp';
 import { readSettings } from '../config/read';
 import { buildAll } from './all';
 import type { Problems } from './problems';

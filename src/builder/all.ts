@@ -1,3 +1,4 @@
+// Builds the kernel and the app side by side: what `uniwasm build`, runs and F5 start with.
 import { buildApp, type BuildOutput, type BuildProfile } from './app';
 import { kernelImage } from './kernel';
 

@@ -1,3 +1,4 @@
+// Finds the app to build and run in the workspace: the `uniwasm.app` setting, else the first uniwasm.json.
 import * as vscode from 'vscode';
 import { dirname, isAbsolute, join } from 'node:path';
 

@@ -1,5 +1,16 @@
+// Compiler diagnostics: their shape, and clang's `file:line:col: severity: message` lines read into it.
 import { isAbsolute, join } from 'node:path';
-import type { Diagnostic } from './kernel';
+
+/** A compiler diagnostic with an absolute file path and 1-based positions. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
 
 const GCC_STYLE = /^(.+?):(\d+):(\d+): (fatal error|error|warning|note): (.*)$/;
 

@@ -1,4 +1,6 @@
+// Finds the tools Uniwasm needs (QEMU, Redis, the C guest toolchain, cargo) by running each with --version.
 import { execa } from 'execa';
+import { RUN_DEFAULTS } from '../run/options';
 
 export interface ToolCheck {
   tool: string;
@@ -9,7 +11,7 @@ export interface ToolCheck {
 }
 
 const TOOLS: { tool: string; args: string[]; purpose: string }[] = [
-  { tool: 'qemu-system-x86_64', args: ['--version'], purpose: 'boots the unikernel' },
+  { tool: RUN_DEFAULTS.qemuPath, args: ['--version'], purpose: 'boots the unikernel' },
   { tool: 'redis-server', args: ['--version'], purpose: 'the embedded Redis' },
   { tool: 'clang', args: ['--version'], purpose: 'builds C apps to wasm32' },
   { tool: 'wasm-ld', args: ['--version'], purpose: 'links wasm32 apps' },
@@ -17,10 +19,10 @@ const TOOLS: { tool: string; args: string[]; purpose: string }[] = [
 ];
 
 /** Runs each tool Uniwasm needs with --version. */
-export async function checkTools(qemuBinary = 'qemu-system-x86_64'): Promise<ToolCheck[]> {
+export async function checkTools(qemuBinary: string = RUN_DEFAULTS.qemuPath): Promise<ToolCheck[]> {
   return Promise.all(
     TOOLS.map(async ({ tool, args, purpose }) => {
-      const binary = tool === 'qemu-system-x86_64' ? qemuBinary : tool;
+      const binary = tool === RUN_DEFAULTS.qemuPath ? qemuBinary : tool;
       const r = await execa(binary, args, { reject: false, timeout: 10_000 });
       const firstLine = (r.stdout || r.stderr || '').split('\n')[0] ?? '';
       const ok = !r.failed;

@@ -1,8 +1,9 @@
+// An app folder's contract (uniwasm.json) and its build with the profile asked for.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { parseClangDiagnostics } from './diagnostics';
-import type { Diagnostic } from './kernel';
+import type { Diagnostic } from './diagnostics';
 
 /** The contract of an app folder: `uniwasm.json`, with paths relative to the folder. */
 export interface AppManifest {

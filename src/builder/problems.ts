@@ -1,5 +1,6 @@
+// Puts build diagnostics into VS Code's Problems panel, replacing the previous build's.
 import * as vscode from 'vscode';
-import type { Diagnostic } from './kernel';
+import type { Diagnostic } from './diagnostics';
 
 const SEVERITY = {
   error: vscode.DiagnosticSeverity.Error,

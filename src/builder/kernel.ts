@@ -1,20 +1,10 @@
+// Builds the unikernel with cargo (diagnostics from its JSON messages), or finds the prebuilt image.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { forEachLine } from '../util/lines';
 import { productRoot } from '../util/paths';
 import { lastLines, type BuildOutput } from './app';
-
-/** A compiler diagnostic with an absolute file path and 1-based positions. */
-export interface Diagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-}
 
 interface CargoMessage {
   reason: string;

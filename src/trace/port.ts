@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineSplitter } from '../util/lines';
-import { MAX_LINE_CHARS } from './trace';
+import { MAX_LINE_CHARS } from './format';
 
 /**
  * Longest line kept whole before the splitter cuts it. Well above the format's limit, so the decoder
@@ -18,7 +18,7 @@ const SPLIT_MAX_CHARS = 16 * MAX_LINE_CHARS;
 /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 107;
 
-export class TraceChannel {
+export class TracePort {
   /** Open connections, each with a promise that settles when it has closed (never rejects). */
   private readonly connections = new Map<Socket, Promise<void>>();
   private accepted = 0;
@@ -40,13 +40,13 @@ export class TraceChannel {
    * gets every line without its line end, the last one even when the guest did not end it; an error it
    * throws goes to `onError` and the next line is delivered as usual.
    */
-  static async open(onLine: (line: string) => void, onError: (err: Error) => void = () => {}): Promise<TraceChannel> {
+  static async open(onLine: (line: string) => void, onError: (err: Error) => void = () => {}): Promise<TracePort> {
     const dir = await mkdtemp(join(tmpdir(), 'uniwasm-trace-'));
     const path = join(dir, 'trace.sock');
     try {
       if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new Error(`the trace socket path ${path} is too long for a Unix socket: set TMPDIR to a shorter folder`);
       const server = createServer();
-      const channel = new TraceChannel(server, dir, path);
+      const channel = new TracePort(server, dir, path);
       const deliver = (line: string) => {
         try {
           onLine(line);
