@@ -1,3 +1,4 @@
+// Starts the `uniwasm` CLI in tests and waits for its `ready` line or its end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Finds live processes by command line, to prove a run left nothing behind.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** PIDs of live processes whose command line contains every one of `needles`. */

@@ -1,3 +1,4 @@
+// A redis-server that tests start, kill and restart, for outages.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';

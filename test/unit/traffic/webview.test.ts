@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import type { ViewItem } from '../../src/traffic/core';
-import { productRoot } from '../../src/util/paths';
+import type { ViewItem } from '../../../src/traffic/core';
+import { productRoot } from '../../../src/util/paths';
 
 const script = readFileSync(join(productRoot(), 'media', 'traffic', 'kv.js'), 'utf8');
 const XSS = '<img src=x onerror=alert(1)>';

@@ -1,6 +1,7 @@
+// Tests redis/target.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisKernelArgs, redisTarget } from '../../src/redis/target';
+import { redisKernelArgs, redisTarget } from '../../../src/redis/target';
 
 test('loopback Redis is reached through the guest’s view of the host', async () => {
   const t = await redisTarget('redis://127.0.0.1:6400');

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { startEmbeddedRedis } from '../../src/redis/embedded';
-import { commandNotFound, diesWithUs } from '../../src/util/parentDeath';
+import { startEmbeddedRedis } from '../../../src/redis/embedded';
+import { commandNotFound, diesWithUs } from '../../../src/util/parentDeath';
 
 test('a command that does not exist is reported as not found, through setpriv or not', async () => {
   const result = await execa(...diesWithUs('uniwasm-no-such-command', ['--x']), { reject: false, all: true });

@@ -1,7 +1,8 @@
+// Tests traffic/store.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchesHttp, matchesKv, parseHttpFilter, parseKvFilter, Ring, TrafficLog } from '../../src/traffic/store';
-import type { HttpEvent } from '../../src/traffic/trace';
+import { matchesHttp, matchesKv, parseHttpFilter, parseKvFilter, Ring, TrafficLog } from '../../../src/traffic/store';
+import type { HttpEvent } from '../../../src/trace/format';
 
 test('a ring keeps the newest `cap` items, newest first', () => {
   const r = new Ring<number>(3);

@@ -1,11 +1,12 @@
+// Tests the WIT lexer, parser and checker (wit/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { analyzeWit, functionSignature, functionSignatures, parseWit, type Diagnostic, type WitSource } from '../../src/wit';
+import { join } from 'node:path';
+import { analyzeWit, functionSignature, functionSignatures, parseWit, type Diagnostic, type WitSource } from '../../../src/wit';
+import { productRoot } from '../../../src/util/paths';
 
-// Bundled to out/test/unit/: the repository root is three levels up.
-const root = resolve(__dirname, '../../..');
+const root = productRoot();
 
 function witFiles(dir: string): WitSource[] {
   return readdirSync(join(root, dir))

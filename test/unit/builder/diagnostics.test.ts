@@ -1,7 +1,8 @@
+// Tests builder/diagnostics.ts and the problem-matcher line of builder/all.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnosticLine } from '../../src/build/all';
-import { parseClangDiagnostics } from '../../src/build/diagnostics';
+import { diagnosticLine } from '../../../src/builder/all';
+import { parseClangDiagnostics } from '../../../src/builder/diagnostics';
 
 test('clang diagnostics become absolute-path diagnostics; other lines are ignored', () => {
   const output = [

@@ -2,7 +2,7 @@
 // pass; a leak of 100 bytes a request fails, by the end point and by the trend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeHeap, mixRequest, slope, type HeapSample } from '../../bench/soak.bench';
+import { judgeHeap, mixRequest, slope, type HeapSample } from '../../../bench/soak.bench';
 
 const TOLERANCE = 64 * 1024;
 

@@ -1,6 +1,7 @@
+// Tests qemu/args.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guestExitValue, qemuArgs } from '../../src/qemu/args';
+import { guestExitValue, qemuArgs } from '../../../src/qemu/args';
 
 const base = {
   qemuBinary: 'qemu-system-x86_64', kernel: '/k', app: '/a.wasm', machine: 'microvm' as const, accel: 'tcg' as const,

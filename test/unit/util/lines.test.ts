@@ -1,8 +1,9 @@
+// Tests util/lines.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import { forEachLine, LineSplitter } from '../../src/util/lines';
+import { forEachLine, LineSplitter } from '../../../src/util/lines';
 
 function split(chunks: string[], maxChars?: number): string[] {
   const lines: string[] = [];

@@ -1,6 +1,7 @@
+// Tests config/settings.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, validateSettings } from '../../src/config/settings';
+import { DEFAULT_SETTINGS, validateSettings } from '../../../src/config/settings';
 
 test('no settings give the defaults and no errors', () => {
   assert.deepEqual(validateSettings({}), { settings: DEFAULT_SETTINGS, errors: [] });

@@ -6,9 +6,9 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
-import { TrafficCore } from '../../src/traffic/core';
-import { RedisMonitor, type MonitorState } from '../../src/traffic/monitor';
-import { freePort } from '../../src/util/ports';
+import { TrafficCore } from '../../../src/traffic/core';
+import { RedisMonitor, type MonitorState } from '../../../src/traffic/monitor';
+import { freePort } from '../../../src/util/ports';
 
 function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,10 +1,11 @@
+// Tests traffic/replay.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyComplete, replayRequest } from '../../src/traffic/replay';
-import { decodeTraceLine, type HttpEvent } from '../../src/traffic/trace';
+import { bodyComplete, replayRequest } from '../../../src/traffic/replay';
+import { decodeTraceLine, type HttpEvent } from '../../../src/trace/format';
 
 test('replay re-sends method, path, headers and the kept body to the current URL', async () => {
   const got: { req: IncomingMessage; body: string }[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { assertPortFree, freePort, portInUse } from '../../src/util/ports';
+import { assertPortFree, freePort, portInUse } from '../../../src/util/ports';
 
 test('portInUse tells a listened port from a free one, and assertPortFree names the taken port', async () => {
   const server = createServer();

@@ -1,8 +1,9 @@
+// Tests traffic/correlate.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anchorOf, Correlator, expectedCommands, type KvRow, type MonitorCommand } from '../../src/traffic/correlate';
-import { escapeMonitorArg, formatCommand, monitorArgBytes, splitRedisKey, unescapeMonitorArg } from '../../src/traffic/redisText';
-import { decodeTraceLine, type KvEvent } from '../../src/traffic/trace';
+import { anchorOf, Correlator, expectedCommands, type KvRow, type MonitorCommand } from '../../../src/traffic/correlate';
+import { escapeMonitorArg, formatCommand, monitorArgBytes, splitRedisKey, unescapeMonitorArg } from '../../../src/traffic/redisText';
+import { decodeTraceLine, type KvEvent } from '../../../src/trace/format';
 
 const IFACE = 'spiderlightning:slight/keyvalue';
 
