@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll } from '../src/builder/all';
-import { WasmLevel } from '../src/debug/wasmLevel';
+import { WasmLevel } from '../src/debug/wasm/level';
 import { WasmProgram } from '../src/debug/wasm/program';
 import { RunSession } from '../src/run/session';
 import { freePort } from '../src/util/ports';

@@ -1,47 +1,83 @@
+// The user's breakpoints at both levels: function names, instruction addresses and source lines, each kind a whole new list.
+import type { GdbClient } from './gdb/client';
+import { BreakpointTable, instructionBreakpoint, kernelFunctionBreakpoint, type BreakpointChanges, type BreakpointKind, type MachineBreakpoint } from './kernel/breakpoints';
+import type { ElfSymbols } from './kernel/elf';
+import type { BreakpointAnswer } from './model';
+import type { WasmLevel } from './wasm/level';
+
+/** What the breakpoints need of the debugger: the target's symbols and Wasm level, and a stopped target. */
+export interface BreakpointHost {
+  symbols(): ElfSymbols | undefined;
+  wasm(): WasmLevel | undefined;
+  /** Runs `job` with the target stopped: the stub takes Z/z only then. */
+  withTargetStopped(job: (client: GdbClient) => Promise<void>): Promise<void>;
+}
+
 /**
- * The adapter's breakpoints at machine level. DAP sends each kind (function, instruction) as a
- * whole new list; several of them may name the same address, while the stub holds one Z0 per
- * address. This table keeps the owners per address and tells which Z0/z0 packets a new list needs.
+ * Function breakpoints go to a Wasm function of that name, else to kernel symbols; kernel functions
+ * and instruction addresses become the stub's Z0 set (`machine`), Wasm functions and source lines
+ * the kernel's bitmap (wasm/level.ts). Data breakpoints (Z2–Z4 watchpoints) would join them here.
  */
-export type BreakpointKind = 'function' | 'instruction';
+export class Breakpoints {
+  /** The machine breakpoints: what a kernel stop at rip hit, what a step must lift. */
+  readonly machine = new BreakpointTable();
 
-export interface MachineBreakpoint {
-  id: number;
-  kind: BreakpointKind;
-  address: bigint;
+  constructor(private readonly host: BreakpointHost) {}
+
+  /** By name: a Wasm function of that name wins; kernel symbols serve the names no Wasm function has. */
+  async setFunctions(names: string[]): Promise<BreakpointAnswer[]> {
+    const requests = names.map((name) => ({ id: this.machine.newId(), name }));
+    const wasmAnswers = this.host.wasm()?.setFunctionBreakpoints(requests) ?? [];
+    const machine: MachineBreakpoint[] = [];
+    const answers = requests.map(({ id, name }, i) => {
+      if (wasmAnswers[i]) return wasmAnswers[i];
+      const kernel = kernelFunctionBreakpoint(id, name, this.host.symbols());
+      machine.push(...kernel.machine);
+      return kernel.answer;
+    });
+    await this.replace('function', machine);
+    await this.writeWasm();
+    return answers;
+  }
+
+  async setInstructions(breakpoints: { instructionReference: string; offset?: number }[]): Promise<BreakpointAnswer[]> {
+    const resolved = breakpoints.map((bp) => instructionBreakpoint(this.machine.newId(), bp.instructionReference, bp.offset, this.host.symbols()));
+    await this.replace('instruction', resolved.flatMap((r) => r.machine));
+    return resolved.map((r) => r.answer);
+  }
+
+  /** Source breakpoints belong to the Wasm level (DWARF lines of the app); the kernel has no line table here. */
+  async setLines(path: string, lines: number[]): Promise<BreakpointAnswer[]> {
+    const requests = lines.map((line) => ({ id: this.machine.newId(), line }));
+    const wasm = this.host.wasm();
+    if (!wasm) {
+      const message = 'line breakpoints need Wasm-level debugging (launch with "debugWasm": true)';
+      return requests.map(({ id }) => ({ id, verified: false, message }));
+    }
+    const answers = wasm.setLineBreakpoints(path, requests);
+    await this.writeWasm();
+    return answers;
+  }
+
+  /** Takes every machine breakpoint out of the stub (before a detach: the guest runs on without them). */
+  removeAll(client: GdbClient): Promise<void> {
+    return setInStub(client, { insert: [], remove: [...this.machine.addresses()] });
+  }
+
+  /** The bitmap in the kernel follows the Wasm breakpoints (once the mailbox is ready; the ready stop writes it first). */
+  private async writeWasm(): Promise<void> {
+    const wasm = this.host.wasm();
+    if (wasm?.isReady) await this.host.withTargetStopped((client) => wasm.writeBitmap(client));
+  }
+
+  private async replace(kind: BreakpointKind, list: MachineBreakpoint[]): Promise<void> {
+    const changes = this.machine.replace(kind, list);
+    if (!changes.insert.length && !changes.remove.length) return;
+    await this.host.withTargetStopped((client) => setInStub(client, changes));
+  }
 }
 
-export interface BreakpointChanges {
-  insert: bigint[];
-  remove: bigint[];
-}
-
-export class BreakpointTable {
-  private byKind = new Map<BreakpointKind, MachineBreakpoint[]>();
-  private nextId = 1;
-
-  newId(): number {
-    return this.nextId++;
-  }
-
-  /** Every address with at least one breakpoint. */
-  addresses(): Set<bigint> {
-    return new Set([...this.byKind.values()].flat().map((b) => b.address));
-  }
-
-  /** Replaces one kind's list; returns the addresses that gain their first owner or lose their last. */
-  replace(kind: BreakpointKind, list: MachineBreakpoint[]): BreakpointChanges {
-    const before = this.addresses();
-    this.byKind.set(kind, list);
-    const after = this.addresses();
-    return {
-      insert: [...after].filter((a) => !before.has(a)),
-      remove: [...before].filter((a) => !after.has(a)),
-    };
-  }
-
-  /** The breakpoints at `address` (what a stop there hit). */
-  at(address: bigint): MachineBreakpoint[] {
-    return [...this.byKind.values()].flat().filter((b) => b.address === address);
-  }
+async function setInStub(client: GdbClient, changes: BreakpointChanges): Promise<void> {
+  for (const address of changes.remove) await client.removeBreakpoint(address, 'software');
+  for (const address of changes.insert) await client.setBreakpoint(address, 'software');
 }

@@ -1,10 +1,10 @@
-// The adapter's pure parts: the breakpoint table (owners per address → Z0/z0 changes), register
+// The kernel level's pure parts (src/debug/kernel/): the breakpoint table (owners per address → Z0/z0 changes), register
 // grouping and formatting, CPU mode, register value parsing, memory references.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BreakpointTable } from '../../src/debug/breakpoints';
-import { cpuMode, describeEflags, formatRegister, parseRegisterValue, registerGroup } from '../../src/debug/registers';
-import { parseAddress } from '../../src/debug/session';
+import { BreakpointTable } from '../../../src/debug/kernel/breakpoints';
+import { parseAddress } from '../../../src/debug/kernel/memory';
+import { cpuMode, describeEflags, formatRegister, parseRegisterValue, registerGroup } from '../../../src/debug/kernel/registers';
 
 test('breakpoint table: one stub breakpoint per address, whatever the kinds owning it', () => {
   const table = new BreakpointTable();

@@ -1,3 +1,4 @@
+// The kernel ELF's symbols (functions, objects) and its PVH entry, for frame names and breakpoints.
 import { readFileSync } from 'node:fs';
 import { demangleRust } from './demangle';
 

@@ -1,4 +1,5 @@
-import type { RegisterInfo } from './gdb/targetDescription';
+// Register groups, formats and value parsing for the Registers scope, from QEMU's target description.
+import type { RegisterInfo } from '../gdb/targetDescription';
 
 /**
  * How the Registers scope groups the registers of QEMU's target.xml. Names come from the target

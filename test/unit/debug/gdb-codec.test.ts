@@ -2,11 +2,11 @@
 // stop replies, the XML parser and the target description. No sockets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bigintToLittleEndian, littleEndianToBigint } from '../../src/debug/gdb/hex';
-import { checksum, decodeBody, encodePacket, PacketDecoder, type FrameEvent } from '../../src/debug/gdb/packet';
-import { parseStopReply, parseThreadId } from '../../src/debug/gdb/stopReply';
-import { decodeRegisterBlock, loadTargetDescription } from '../../src/debug/gdb/targetDescription';
-import { parseXml, textContent } from '../../src/debug/gdb/xml';
+import { bigintToLittleEndian, littleEndianToBigint } from '../../../src/debug/gdb/hex';
+import { checksum, decodeBody, encodePacket, PacketDecoder, type FrameEvent } from '../../../src/debug/gdb/packet';
+import { parseStopReply, parseThreadId } from '../../../src/debug/gdb/stopReply';
+import { decodeRegisterBlock, loadTargetDescription } from '../../../src/debug/gdb/targetDescription';
+import { parseXml, textContent } from '../../../src/debug/gdb/xml';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 

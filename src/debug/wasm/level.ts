@@ -1,19 +1,14 @@
+// The debugger's Wasm level: the instrumented app, the kernel's mailbox, and Wasm frames, scopes and breakpoints.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ElfSymbols } from './elf';
-import type { GdbClient } from './gdb/client';
+import type { GdbClient } from '../gdb/client';
+import type { ElfSymbols } from '../kernel/elf';
+import type { BreakpointAnswer, ExceptionInfo, Frame, Scope, StopReason, Variable, WasmScope } from '../model';
 import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
   type Mailbox, type MailboxFrame, type StepMode,
-} from './wasm/mailbox';
-import { formatValue, valueTypeName, WasmProgram } from './wasm/program';
-
-/**
- * The adapter's Wasm level (docs/DEBUGGING.md, "Wasm level"): the instrumented copy of the app,
- * the kernel's mailbox read and written through the GDB client, and the translation of what it
- * holds into DAP frames, scopes and breakpoints. The session decides when; this decides what.
- */
+} from './mailbox';
+import { formatValue, valueTypeName, WasmProgram } from './program';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
 export const WASM_FRAME_BASE = 1_000_000;
@@ -37,9 +32,11 @@ export interface WasmStop {
   frames?: MailboxFrame[];
 }
 
-/** What a Wasm scope shows; the session keeps these behind its variables references. */
-export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number };
-
+/**
+ * The Wasm level (docs/DEBUGGING.md, "Wasm level"): the instrumented copy of the app, the kernel's
+ * mailbox read and written through the GDB client, and what it holds as frames, scopes and
+ * breakpoints. The debugger (debugger.ts) decides when; this decides what.
+ */
 export class WasmLevel {
   readonly trapAddress: bigint;
   private readonly mailboxAddress: bigint;
@@ -135,7 +132,7 @@ export class WasmLevel {
    * Function breakpoints on Wasm functions, by export or `name` section name. Answers each request
    * that names one, in order; undefined leaves a name to the kernel level.
    */
-  setFunctionBreakpoints(requests: { id: number; name: string }[]): (DebugProtocol.Breakpoint | undefined)[] {
+  setFunctionBreakpoints(requests: { id: number; name: string }[]): (BreakpointAnswer | undefined)[] {
     this.functionBreakpoints = [];
     return requests.map(({ id, name }) => {
       const sites = this.program.functionsNamed(name).map((f) => this.program.entrySite(f)!);
@@ -148,9 +145,9 @@ export class WasmLevel {
   }
 
   /** Line breakpoints of one source file, through DWARF; unverified with a reason without it. */
-  setLineBreakpoints(path: string, lines: { id: number; line: number }[]): DebugProtocol.Breakpoint[] {
+  setLineBreakpoints(path: string, lines: { id: number; line: number }[]): BreakpointAnswer[] {
     const list: WasmBreakpoint[] = [];
-    const answers = lines.map(({ id, line }): DebugProtocol.Breakpoint => {
+    const answers = lines.map(({ id, line }): BreakpointAnswer => {
       if (!this.program.lines) {
         return { id, verified: false, message: 'the module has no DWARF line table (build it with -g): use a function breakpoint' };
       }
@@ -170,8 +167,8 @@ export class WasmLevel {
 
   // ---- a stop ----
 
-  /** The DAP reason and details of the current stop. */
-  describeStop(stop: WasmStop): { reason: string; hit: number[]; text?: string } {
+  /** The reason, the breakpoints hit and the trap's name of the current stop. */
+  describeStop(stop: WasmStop): { reason: StopReason; hit: number[]; text?: string } {
     const m = stop.mailbox;
     const site = this.program.site(m.currentSite);
     switch (stopReason(m)) {
@@ -192,9 +189,9 @@ export class WasmLevel {
   }
 
   /** Wasm frames innermost first; frame ids are WASM_FRAME_BASE + depth index (0 = outermost). */
-  async stackFrames(client: GdbClient, stop: WasmStop): Promise<DebugProtocol.StackFrame[]> {
+  async stackFrames(client: GdbClient, stop: WasmStop): Promise<Frame[]> {
     const frames = await this.frames(client, stop);
-    const out: DebugProtocol.StackFrame[] = [];
+    const out: Frame[] = [];
     for (let depth = frames.length - 1; depth >= 0; depth--) {
       const site = this.program.site(frames[depth].site) ?? this.program.site(frames[depth].entrySite);
       if (!site) {
@@ -217,7 +214,7 @@ export class WasmLevel {
     return out;
   }
 
-  scopes(frameId: number, reference: (scope: WasmScope) => number): DebugProtocol.Scope[] {
+  scopes(frameId: number, reference: (scope: WasmScope) => number): Scope[] {
     return [
       { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth: frameId - WASM_FRAME_BASE }), expensive: false },
       { name: 'Globals', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
@@ -225,9 +222,9 @@ export class WasmLevel {
     ];
   }
 
-  async variables(client: GdbClient, stop: WasmStop, scope: WasmScope): Promise<DebugProtocol.Variable[]> {
+  async variables(client: GdbClient, stop: WasmStop, scope: WasmScope): Promise<Variable[]> {
     const m = stop.mailbox;
-    const plain = (name: string, value: string, extra: Partial<DebugProtocol.Variable> = {}): DebugProtocol.Variable => ({ name, value, variablesReference: 0, ...extra });
+    const plain = (name: string, value: string, extra: Partial<Variable> = {}): Variable => ({ name, value, variablesReference: 0, ...extra });
     switch (scope.kind) {
       case 'wasmGlobals': {
         const count = Math.min(m.globalCount, this.program.module.globals.length);
@@ -272,7 +269,7 @@ export class WasmLevel {
     return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
   }
 
-  exceptionInfo(): DebugProtocol.ExceptionInfoResponse['body'] | undefined {
+  exceptionInfo(): ExceptionInfo | undefined {
     const m = this.stop?.mailbox;
     if (!m || stopReason(m) !== 'trap') return undefined;
     const site = this.program.site(m.currentSite);

@@ -1,4 +1,4 @@
-// The adapter's Wasm level without a guest: decoding the kernel's mailbox (laid out as
+// The debugger's Wasm level (src/debug/wasm/level.ts) without a guest: decoding the kernel's mailbox (laid out as
 // kernel/runtime/src/debug.rs lays it out), the breakpoint bitmap and step words, the program
 // model on modules built here by clang (with and without DWARF), and WasmLevel's reads and writes
 // against an in-memory stand-in for the gdbstub, with symbols from a real ELF built by cc.
@@ -7,15 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ElfSymbols } from '../../src/debug/elf';
-import type { GdbClient } from '../../src/debug/gdb/client';
+import type { GdbClient } from '../../../src/debug/gdb/client';
+import { ElfSymbols } from '../../../src/debug/kernel/elf';
 import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, MAILBOX_MAGIC, MAILBOX_SIZE, mailboxProblem, storedFrames, trapName, type Mailbox,
-} from '../../src/debug/wasm/mailbox';
-import { formatValue, WasmProgram } from '../../src/debug/wasm/program';
-import { WASM_FRAME_BASE, WasmLevel } from '../../src/debug/wasmLevel';
-import { clangWasm, FACT_C, validate } from '../fixtures/debug/wasmTools';
-import { scratchDir } from '../fixtures/debug/scratch';
+} from '../../../src/debug/wasm/mailbox';
+import { formatValue, WasmProgram } from '../../../src/debug/wasm/program';
+import { WASM_FRAME_BASE, WasmLevel } from '../../../src/debug/wasm/level';
+import { clangWasm, FACT_C, validate } from '../../fixtures/debug/wasmTools';
+import { scratchDir } from '../../fixtures/debug/scratch';
 
 /** The mailbox bytes for `fields`, at the offsets of the #[repr(C)] struct (asserted in debug.rs). */
 function mailboxBytes(fields: Partial<Mailbox>): Buffer {

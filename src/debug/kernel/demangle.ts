@@ -1,3 +1,4 @@
+// Rust symbol demangling (legacy and v0) for kernel frame and breakpoint names.
 /**
  * Rust symbol demangling, enough to name kernel functions: the legacy scheme (`_ZN…E`, what stable
  * rustc gives our crates) and v0 (`_R…`, what the prebuilt core/alloc use). Output follows

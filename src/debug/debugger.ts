@@ -1,0 +1,237 @@
+// The debugger behind the DAP session: the launch, the GDB client, breakpoints, run control and inspection at both levels, told as events.
+import { EventEmitter } from 'node:events';
+import type { RunSession } from '../run/session';
+import { portInUse } from '../util/ports';
+import { Breakpoints } from './breakpoints';
+import { GdbClient } from './gdb/client';
+import { ElfSymbols } from './kernel/elf';
+import { evaluate, kernelFrame, kernelScopes, kernelVariables, setRegister } from './kernel/inspect';
+import { parseAddress, readReadable } from './kernel/memory';
+import { bootHalted, type AttachOptions, type LaunchOptions } from './launch';
+import type {
+  DebuggerEvents, ExceptionInfo, Frame, MemoryRead, OutputCategory, Reference, Scope, Thread, Variable, VariableContainer,
+} from './model';
+import { RunControl, type Target } from './runControl';
+import { WASM_FRAME_BASE, WasmLevel } from './wasm/level';
+
+/**
+ * Debugs a Uniwasm guest through QEMU's gdbstub. Kernel level: threads are vCPUs, a frame is the
+ * instruction at rip named by the kernel's ELF symbols, breakpoints are function (kernel symbol)
+ * and instruction breakpoints. Wasm level (wasm/level.ts, with `launch`): stops in the trap
+ * function become Wasm frames, scopes, steps and function/line breakpoints. Emits `stopped`,
+ * `output` and `ended` (model.ts); plain Node, no protocol types.
+ */
+export class Debugger extends EventEmitter<DebuggerEvents> {
+  private target: Target | undefined;
+  private runControl: RunControl | undefined;
+  private launched: RunSession | undefined;
+  /** The user's breakpoints, set at both levels. */
+  readonly breakpoints = new Breakpoints({
+    symbols: () => this.target?.symbols,
+    wasm: () => this.target?.wasm,
+    withTargetStopped: (job) => this.control.withTargetStopped(job),
+  });
+  private terminated = false;
+  private disconnecting = false;
+  /** Stop at Wasm traps (else they resume at once and the app's request gets its error). */
+  stopAtTraps = true;
+
+  /** The run a launch started (QEMU, Redis, the trace port); undefined when attached. */
+  get run(): RunSession | undefined {
+    return this.launched;
+  }
+
+  // ---- launch / attach / end ----
+
+  /**
+   * Builds and boots the app halted, connects, then lets `configure` set the breakpoints (DAP:
+   * `initialized` … `configurationDone`) before the guest starts. A failure stops what it started.
+   */
+  async launch(options: LaunchOptions, configure: () => Promise<void>): Promise<void> {
+    try {
+      const boot = await bootHalted(options, (text, category) => this.output(text, category));
+      const run = (this.launched = boot.run);
+      void run.ended.then((why) => this.terminate(run.stopRequested ? undefined : `QEMU ended: ${why}`));
+      const target = await this.connect('127.0.0.1', boot.gdbPort, run.image.kernel);
+      if (boot.program) {
+        target.wasm = new WasmLevel(boot.program, target.symbols!, boot.sourceRoot);
+        await target.wasm.install(target.client);
+      }
+      await configure();
+      await this.control.start(options.stopOnEntry);
+      // The guest answers HTTP once it runs; until the user resumes it (stopOnEntry, breakpoints) this just waits.
+      run.waitForHttp(options.readyTimeoutMs ?? Infinity).then(
+        () => this.output(`ready ${run.url}\n`),
+        (err: Error) => run.stopRequested || this.output(`uniwasm: ${err.message}\n`, 'stderr'),
+      );
+    } catch (err) {
+      await this.launched?.stop();
+      throw err;
+    }
+  }
+
+  async attach(options: AttachOptions, configure: () => Promise<void>): Promise<void> {
+    if (!options.port) throw new Error('attach needs "port": the gdbstub port of a running QEMU');
+    await this.connect(options.host ?? '127.0.0.1', options.port, options.kernel);
+    await configure();
+    await this.control.start(options.stopOnEntry);
+  }
+
+  /** Connects the GDB client (QEMU stops the guest while a debugger connects) and loads the symbols. */
+  private async connect(host: string, port: number, kernel: string | undefined): Promise<Target> {
+    const symbols = kernel ? ElfSymbols.fromFile(kernel) : undefined;
+    const client = await GdbClient.connect(host, port, { timeoutMs: 5000, waitForListenerMs: 10_000 });
+    client.on('exit', (reply) => {
+      const how = reply.kind === 'exited' ? `exit status ${reply.code}` : `signal ${reply.kind === 'terminated' ? reply.signal : '?'}`;
+      this.output(`uniwasm: the guest ended (${how})\n`);
+    });
+    client.on('close', (error) => {
+      if (this.disconnecting) return;
+      // Launched: QEMU's own end (with the guest's last words) usually follows right away; prefer it.
+      // Attached: a dying QEMU closes its listener along with the connection; give it a moment.
+      const settled = this.launched ? Promise.race([this.launched.ended.then(() => undefined), delay(2000)]) : delay(300);
+      void settled
+        .then(async () => error?.message ?? (await closedReason(host, port, this.launched !== undefined)))
+        .then((why) => this.terminate(`uniwasm: ${why}`));
+    });
+    client.on('console', (text) => this.output(text, 'stdout'));
+    const target: Target = { client, threadIds: await client.threads(), symbols, kernelPath: kernel, wasm: undefined };
+    this.target = target;
+    this.runControl = new RunControl(target, this.breakpoints.machine, {
+      stopped: (stop) => this.emit('stopped', stop),
+      output: (text, category) => this.output(text, category),
+      stopAtTraps: () => this.stopAtTraps,
+    });
+    return target;
+  }
+
+  /** Ends the session once: says why (when it was not asked for) and emits `ended`. */
+  private terminate(reason: string | undefined): void {
+    if (this.terminated || this.disconnecting) return;
+    this.terminated = true;
+    if (reason) this.output(`${reason}\n`, 'stderr');
+    this.emit('ended');
+  }
+
+  /** The user ends the session: a launched guest always ends with it; an attached one only when asked. */
+  disconnect(terminateDebuggee: boolean): Promise<void> {
+    return this.end(this.launched !== undefined || terminateDebuggee);
+  }
+
+  /** Stops QEMU and Redis (terminate) or detaches and lets the guest run on. */
+  async end(terminate: boolean): Promise<void> {
+    if (this.disconnecting) return;
+    this.disconnecting = true;
+    const client = this.target?.client;
+    try {
+      if (client && client.state !== 'closed') {
+        if (terminate && !this.launched) {
+          await this.runControl!.stopQuietly();
+          // Without a RunSession, the only way to end an attached QEMU is its monitor.
+          await client.monitor('quit').catch(() => undefined);
+        } else if (!terminate) {
+          await this.runControl!.stopQuietly();
+          await this.breakpoints.removeAll(client);
+          await client.detach();
+        }
+        client.close();
+      }
+    } catch (err) {
+      this.output(`uniwasm: ${(err as Error).message}\n`, 'stderr');
+      client?.close();
+    }
+    if (terminate) await this.launched?.stop();
+  }
+
+  private connected(): Target {
+    if (!this.target || this.target.client.state === 'closed') throw new Error('not connected to a guest');
+    return this.target;
+  }
+
+  /** Continue, pause and steps of the connected guest. */
+  get control(): RunControl {
+    this.connected();
+    return this.runControl!;
+  }
+
+  // ---- threads, stack, scopes, variables, memory ----
+
+  /** Threads are vCPUs (QEMU numbers them from 1). */
+  get threads(): Thread[] {
+    return (this.target?.threadIds ?? []).map((id) => ({ id, name: `vCPU ${id - 1}` }));
+  }
+
+  /** Wasm frames (at a Wasm stop) above the kernel frame of `thread`. */
+  async stackFrames(thread: number): Promise<Frame[]> {
+    const target = this.connected();
+    const wasmStop = target.wasm?.stop;
+    const kernel = await kernelFrame(target, thread, wasmStop !== undefined);
+    const wasmFrames = wasmStop ? await target.wasm!.stackFrames(target.client, wasmStop) : [];
+    return [...wasmFrames, kernel];
+  }
+
+  scopes(frameId: number, reference: Reference): Scope[] {
+    const wasm = this.target?.wasm;
+    if (wasm && frameId >= WASM_FRAME_BASE) return wasm.scopes(frameId, reference);
+    return kernelScopes(frameId, reference);
+  }
+
+  async variables(container: VariableContainer, reference: Reference): Promise<Variable[]> {
+    const target = this.connected();
+    if ('thread' in container) return kernelVariables(target, container, reference);
+    if (!target.wasm?.stop) throw new Error('Wasm variables exist only at a Wasm stop');
+    return target.wasm.variables(target.client, target.wasm.stop, container);
+  }
+
+  /** Only registers can be changed; returns the new value as shown. */
+  async setVariable(container: VariableContainer | undefined, name: string, value: string): Promise<string> {
+    if (!container || (container.kind !== 'registers' && container.kind !== 'registerGroup')) throw new Error('only registers can be changed');
+    return setRegister(this.connected().client, container.thread, name, value);
+  }
+
+  /** Debug console and hovers: a register of the frame's vCPU, or a kernel symbol. */
+  async evaluate(expression: string, frameId: number | undefined): Promise<{ result: string; memoryReference: string }> {
+    return evaluate(this.connected(), expression, frameId);
+  }
+
+  exceptionInfo(): ExceptionInfo | undefined {
+    return this.target?.wasm?.exceptionInfo();
+  }
+
+  /** `count` bytes at a kernel address, or in linear memory for a `wasm:OFFSET` reference (the Memory scope's). */
+  async readMemory(reference: string, offset: number, count: number): Promise<MemoryRead> {
+    const { client, wasm } = this.connected();
+    // Linear memory: addresses as the app sees them, bounded by its size.
+    const linear = wasm?.linearMemory(reference, offset, count);
+    const address = linear?.address ?? parseAddress(reference) + BigInt(offset);
+    const readable = linear?.inside ?? count;
+    const { data, unreadable } = readable ? await readReadable(client, address, readable) : { data: Buffer.alloc(0), unreadable: 0 };
+    return { address: `0x${(linear?.wasmOffset ?? address).toString(16)}`, data, unreadableBytes: unreadable + count - readable };
+  }
+
+  async writeMemory(reference: string, offset: number, data: Buffer): Promise<void> {
+    const { client, wasm } = this.connected();
+    const linear = wasm?.linearMemory(reference, offset, data.length);
+    if (linear && linear.inside < data.length) throw new Error(`the write runs past the end of linear memory`);
+    await client.writeMemory(linear?.address ?? parseAddress(reference) + BigInt(offset), data);
+  }
+
+  private output(text: string, category: OutputCategory = 'console'): void {
+    this.emit('output', text, category);
+  }
+}
+
+/** Why the gdbstub connection closed without an error: QEMU ended, or only the connection dropped. */
+async function closedReason(host: string, port: number, launched: boolean): Promise<string> {
+  const local = host === '127.0.0.1' || host === 'localhost';
+  const listening = local ? await portInUse(port).catch(() => undefined) : undefined;
+  if (listening === undefined) return 'QEMU closed the GDB connection (it exited or was killed, or the connection dropped)';
+  if (!listening) return `QEMU closed the GDB connection: nothing listens on ${host}:${port} any more (it exited or was killed)`;
+  return launched
+    ? 'the GDB connection to QEMU dropped while QEMU runs; the session ends and stops it'
+    : `the GDB connection dropped, but ${host}:${port} still listens: QEMU runs on (attach again to go on debugging)`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
