@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { GdbClient } from '../../../src/debug/gdb/client';
 import { ElfSymbols } from '../../../src/debug/kernel/elf';
+import { WASM_FRAME_BASE, WasmLevel } from '../../../src/debug/wasm/level';
 import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, MAILBOX_MAGIC, MAILBOX_SIZE, mailboxProblem, storedFrames, trapName, type Mailbox,
 } from '../../../src/debug/wasm/mailbox';
 import { formatValue, WasmProgram } from '../../../src/debug/wasm/program';
-import { WASM_FRAME_BASE, WasmLevel } from '../../../src/debug/wasm/level';
 import { clangWasm, FACT_C, validate } from '../../fixtures/debug/wasmTools';
 import { scratchDir } from '../../fixtures/debug/scratch';
 
