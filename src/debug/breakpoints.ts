@@ -1,6 +1,8 @@
 // The user's breakpoints at both levels: function names, instruction addresses and source lines, each kind a whole new list.
 import type { GdbClient } from './gdb/client';
-import { BreakpointTable, instructionBreakpoint, kernelFunctionBreakpoint, type BreakpointChanges, type BreakpointKind, type MachineBreakpoint } from './kernel/breakpoints';
+import {
+  BreakpointTable, instructionBreakpoint, kernelFunctionBreakpoint, type BreakpointChanges, type BreakpointKind, type MachineBreakpoint,
+} from './kernel/breakpoints';
 import type { ElfSymbols } from './kernel/elf';
 import type { BreakpointAnswer } from './model';
 import type { WasmLevel } from './wasm/level';

@@ -1,5 +1,4 @@
-// What the debugger (debugger.ts) hands out and tells: stops, frames, scopes, variables, breakpoint
-// answers and its events, as plain objects. No protocol types: the DAP session passes these shapes on.
+// What the debugger hands out and tells (stops, frames, scopes, variables, breakpoint answers, its events): plain objects, no protocol types.
 import type { RegisterGroup } from './kernel/registers';
 
 /** Why the target stopped, in the words the stopped event uses. */

@@ -185,7 +185,8 @@ export class RunControl {
   /** Reports a stop the user should see, with the right reason and breakpoint ids. */
   private async reportStop(reply: StopReply): Promise<void> {
     if (reply.kind !== 'signal') return;
-    if (this.target.wasm && reply.signal === 5 && (await this.atWasmTrap(reply).catch(() => false))) return this.reportWasmStop(reply, this.target.wasm);
+    const wasm = this.target.wasm;
+    if (wasm && reply.signal === 5 && (await this.atWasmTrap(reply).catch(() => false))) return this.reportWasmStop(reply, wasm);
     const intent = this.stopIntent;
     this.stopIntent = undefined;
     const thread = reply.thread ?? this.target.threadIds[0];

@@ -51,8 +51,14 @@ export class BreakpointTable {
   }
 }
 
-/** A function breakpoint on kernel symbols: the answer, and one machine breakpoint per function of that name. */
-export function kernelFunctionBreakpoint(id: number, name: string, symbols: ElfSymbols | undefined): { answer: BreakpointAnswer; machine: MachineBreakpoint[] } {
+/** A breakpoint the user asked for: the answer, and the machine breakpoints it takes (none when not verified). */
+export interface ResolvedBreakpoint {
+  answer: BreakpointAnswer;
+  machine: MachineBreakpoint[];
+}
+
+/** A function breakpoint on kernel symbols: one machine breakpoint per function of that name. */
+export function kernelFunctionBreakpoint(id: number, name: string, symbols: ElfSymbols | undefined): ResolvedBreakpoint {
   const found = symbols?.lookup(name.trim()).filter((s) => s.kind === 'function') ?? [];
   if (found.length === 0) {
     const why = symbols ? `no kernel function "${name}"` : 'no kernel symbols (attach with "kernel")';
@@ -65,10 +71,8 @@ export function kernelFunctionBreakpoint(id: number, name: string, symbols: ElfS
   };
 }
 
-/** An instruction breakpoint at `reference` (an address) + `offset`: the answer, and its machine breakpoint when the address reads. */
-export function instructionBreakpoint(
-  id: number, reference: string, offset: number | undefined, symbols: ElfSymbols | undefined,
-): { answer: BreakpointAnswer; machine: MachineBreakpoint[] } {
+/** An instruction breakpoint at `reference` (an address) + `offset`. */
+export function instructionBreakpoint(id: number, reference: string, offset: number | undefined, symbols: ElfSymbols | undefined): ResolvedBreakpoint {
   let address: bigint;
   try {
     address = parseAddress(reference) + BigInt(offset ?? 0);
