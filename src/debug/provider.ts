@@ -1,3 +1,4 @@
+// The VS Code side of the `uniwasm` debugger: F5 without launch.json, launch defaults from the settings, the inline adapter.
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import { locateApp } from '../config/locateApp';

@@ -1,3 +1,4 @@
+// Debug-test helpers: the demo app's source and handler line, and a Wasm-level launch of the standalone adapter.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';

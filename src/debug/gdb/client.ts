@@ -1,3 +1,4 @@
+// The GDB remote protocol client for QEMU's gdbstub: queued requests with timeouts, run control, registers, memory, breakpoints.
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import { GdbClosedError, GdbStubError, GdbTimeoutError } from './errors';

@@ -1,4 +1,4 @@
-/** Errors a GdbClient caller can tell apart: the stub said no, the stub went quiet, or the link is gone. */
+// Errors a GdbClient caller can tell apart: the stub said no, the stub went quiet, or the link is gone.
 
 /** The stub answered `Exx` or an empty reply (unsupported packet). */
 export class GdbStubError extends Error {

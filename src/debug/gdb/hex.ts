@@ -1,4 +1,4 @@
-/** Hex and little-endian helpers shared by the RSP packets (which carry addresses, lengths and values in hex). */
+// Hex and little-endian helpers shared by the RSP packets (which carry addresses, lengths and values in hex).
 
 /** A memory address or register value: bigint because x86_64 kernel addresses exceed 2^53. */
 export type Address = bigint | number;

@@ -1,3 +1,4 @@
+// GDB remote protocol framing: checksums, `}` escapes and run-length encoding, on Buffers.
 /**
  * GDB remote serial protocol framing: `$payload#cs` with a modulo-256 checksum over the bytes as sent,
  * `}` escapes (next byte XOR 0x20) and `*` run-length encoding. Everything is a Buffer so binary

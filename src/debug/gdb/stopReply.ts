@@ -1,3 +1,4 @@
+// Stop replies of the GDB remote protocol (T/S/W/X packets) and its thread ids.
 import { fromHex } from './hex';
 
 /** Why the target stopped or ended, from a `T`/`S`/`W`/`X` packet. */

@@ -1,3 +1,4 @@
+// QEMU's target description (target.xml and its includes) as a register list, and `g` replies decoded with it.
 import { littleEndianToBigint } from './hex';
 import { childElements, parseXml, textContent, type XmlElement } from './xml';
 

@@ -1,3 +1,4 @@
+// The GDB protocol's acknowledged packet layer over one TCP socket: acks, resends, the interrupt byte.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { GdbClosedError } from './errors';

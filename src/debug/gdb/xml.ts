@@ -1,3 +1,4 @@
+// A small, strict XML parser for GDB target descriptions.
 /**
  * A small, strict XML parser for GDB target descriptions: elements, attributes, text, comments,
  * CDATA, processing instructions and DOCTYPE. No DTD validation and no namespaces beyond keeping

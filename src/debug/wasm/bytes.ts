@@ -1,4 +1,4 @@
-/** Byte-level reading and writing for the Wasm binary format and DWARF (both little-endian, LEB128). */
+// Byte-level reading and writing for the Wasm binary format and DWARF (both little-endian, LEB128).
 
 /** Malformed input, with the file offset where reading failed. */
 export class WasmFormatError extends Error {

@@ -1,3 +1,4 @@
+// A reader for DWARF's .debug_line as clang emits it for wasm32: code offsets to file:line and back.
 import { ByteReader, WasmFormatError } from './bytes';
 import { customSection, type WasmModule } from './module';
 

@@ -1,3 +1,4 @@
+// Decoding one Wasm instruction: its offsets and the immediates the reader and the instrumenter need.
 import type { ByteReader } from './bytes';
 
 /** One decoded instruction: where it sits and the immediates the debugger tooling needs. */

@@ -1,3 +1,4 @@
+// The instrumenter: a copy of the module that calls the debug probe at every function entry, exit and statement.
 import { ByteReader, ByteWriter, encode } from './bytes';
 import { LineTable } from './dwarfLine';
 import { OP, opensBlock, readInstruction, type Instruction } from './instructions';

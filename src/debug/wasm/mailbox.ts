@@ -1,3 +1,4 @@
+// The kernel's debug mailbox (UNIWASM_DEBUG) as the debugger reads and writes it: layout, bitmap, step words, trap names.
 /**
  * The kernel's debug mailbox (`UNIWASM_DEBUG`, kernel/runtime/src/debug.rs) as the adapter reads
  * and writes it through the gdbstub: a 96-byte little-endian #[repr(C)] struct, the shadow call

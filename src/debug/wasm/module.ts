@@ -1,7 +1,6 @@
+// A reader for the Wasm binary format: the structure the debugger needs, with file offsets kept.
 import { ByteReader, WasmFormatError } from './bytes';
 import { OP, opensBlock, readInstruction, type Instruction } from './instructions';
-
-/** A reader for the Wasm binary format: the structure the debugger needs, with file offsets kept. */
 
 export type ExternalKind = 'func' | 'table' | 'memory' | 'global' | 'tag';
 const EXTERNAL_KINDS: ExternalKind[] = ['func', 'table', 'memory', 'global', 'tag'];

@@ -1,3 +1,4 @@
+// The debugged app in the original module's terms: function names, probe sites, DWARF lines, values.
 import { LineTable } from './dwarfLine';
 import { instrument, siteIndex, type InstrumentResult, type ProbeSite } from './instrument';
 import { codeSectionStart, parseModule, type WasmModule } from './module';
