@@ -2,10 +2,10 @@
 // DWARF 5), cross-checked row by row with llvm-dwarfdump; lookups both ways.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WasmFormatError } from '../../../src/debug/wasm/bytes';
-import { LineTable } from '../../../src/debug/wasm/dwarfLine';
-import { codeSectionStart, parseModule } from '../../../src/debug/wasm/module';
-import { clangWasm, dwarfdumpRows, FACT_C } from '../../fixtures/debug/wasmTools';
+import { WasmFormatError } from '../../../../src/debug/wasm/bytes';
+import { LineTable } from '../../../../src/debug/wasm/dwarfLine';
+import { codeSectionStart, parseModule } from '../../../../src/debug/wasm/module';
+import { clangWasm, dwarfdumpRows, FACT_C } from '../../../fixtures/debug/wasmTools';
 
 for (const version of ['4', '5']) {
   test(`DWARF ${version}: every row agrees with llvm-dwarfdump`, () => {

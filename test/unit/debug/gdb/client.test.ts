@@ -1,9 +1,9 @@
 // GdbClient (src/debug/gdb/client.ts) against a scripted fake gdbstub (test/fixtures/debug/fakeStub.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GdbClient } from '../../../src/debug/gdb/client';
-import { GdbClosedError, GdbStubError, GdbTimeoutError } from '../../../src/debug/gdb/errors';
-import { FakeStub, frame, G_REPLY, type Script } from '../../fixtures/debug/fakeStub';
+import { GdbClient } from '../../../../src/debug/gdb/client';
+import { GdbClosedError, GdbStubError, GdbTimeoutError } from '../../../../src/debug/gdb/errors';
+import { FakeStub, frame, G_REPLY, type Script } from '../../../fixtures/debug/fakeStub';
 
 async function withStub(script: Script, body: (client: GdbClient, stub: FakeStub) => Promise<void>, packetSize?: string): Promise<void> {
   const stub = await FakeStub.start(script, packetSize);

@@ -3,9 +3,9 @@
 // section, and clear errors on malformed input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WasmFormatError } from '../../../src/debug/wasm/bytes';
-import { codeSectionStart, functionName, functionType, parseModule, SECTION } from '../../../src/debug/wasm/module';
-import { clangWasm, objdumpInstructionOffsets, wat } from '../../fixtures/debug/wasmTools';
+import { WasmFormatError } from '../../../../src/debug/wasm/bytes';
+import { codeSectionStart, functionName, functionType, parseModule, SECTION } from '../../../../src/debug/wasm/module';
+import { clangWasm, objdumpInstructionOffsets, wat } from '../../../fixtures/debug/wasmTools';
 
 const KITCHEN_SINK = `
 (module

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   globalExportName, instrument, PROBE_FIELD, PROBE_MODULE, SITE_KIND_CODE, siteIndex, type InstrumentResult, type ProbeSite,
-} from '../../../src/debug/wasm/instrument';
-import { functionName, parseModule } from '../../../src/debug/wasm/module';
-import { clangObject, clangWasm, FACT_C, validate, wat } from '../../fixtures/debug/wasmTools';
+} from '../../../../src/debug/wasm/instrument';
+import { functionName, parseModule } from '../../../../src/debug/wasm/module';
+import { clangObject, clangWasm, FACT_C, validate, wat } from '../../../fixtures/debug/wasmTools';
 
 type Exports = Record<string, ((...args: number[]) => number) & { value?: unknown }>;
 type Imports = Record<string, Record<string, (...args: number[]) => unknown>>;

@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { demangleRust } from '../../../src/debug/kernel/demangle';
-import { ElfSymbols, plainPath } from '../../../src/debug/kernel/elf';
-import { productRoot } from '../../../src/util/paths';
-import { buildTinyGuest } from '../../fixtures/debug/guest';
-import { scratchDir } from '../../fixtures/debug/scratch';
+import { demangleRust } from '../../../../src/debug/kernel/demangle';
+import { ElfSymbols, plainPath } from '../../../../src/debug/kernel/elf';
+import { productRoot } from '../../../../src/util/paths';
+import { buildTinyGuest } from '../../../fixtures/debug/guest';
+import { scratchDir } from '../../../fixtures/debug/scratch';
 
 const RUST_POLL = '_ZN14uniwasm_kernel3net4poll17h0123456789abcdefE';
 const RUST_IMPL = '_ZN63_$LT$uniwasm_kernel..net..Iface$u20$as$u20$core..fmt..Debug$GT$3fmt17hfedcba9876543210E';

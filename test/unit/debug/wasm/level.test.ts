@@ -1,115 +1,16 @@
-// The debugger's Wasm level (src/debug/wasm/level.ts) without a guest: decoding the kernel's mailbox (laid out as
-// kernel/runtime/src/debug.rs lays it out), the breakpoint bitmap and step words, the program
-// model on modules built here by clang (with and without DWARF), and WasmLevel's reads and writes
-// against an in-memory stand-in for the gdbstub, with symbols from a real ELF built by cc.
+// The Wasm level (src/debug/wasm/level.ts) without a guest: its reads and writes against an in-memory stand-in for the gdbstub, with symbols from a real ELF built by cc.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { GdbClient } from '../../../src/debug/gdb/client';
-import { ElfSymbols } from '../../../src/debug/kernel/elf';
-import { WASM_FRAME_BASE, WasmLevel } from '../../../src/debug/wasm/level';
-import {
-  breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, MAILBOX_MAGIC, MAILBOX_SIZE, mailboxProblem, storedFrames, trapName, type Mailbox,
-} from '../../../src/debug/wasm/mailbox';
-import { formatValue, WasmProgram } from '../../../src/debug/wasm/program';
-import { clangWasm, FACT_C, validate } from '../../fixtures/debug/wasmTools';
-import { scratchDir } from '../../fixtures/debug/scratch';
-
-/** The mailbox bytes for `fields`, at the offsets of the #[repr(C)] struct (asserted in debug.rs). */
-function mailboxBytes(fields: Partial<Mailbox>): Buffer {
-  const b = Buffer.alloc(MAILBOX_SIZE);
-  const u32 = { magic: 0, version: 4, siteCount: 8, frameCapacity: 12, depth: 32, currentSite: 36, stepMode: 40, stepDepth: 44, reason: 48, trapCode: 52, globalCount: 72 };
-  const u64 = { breakpoints: 16, frames: 24, memoryBase: 56, memorySize: 64, globals: 80, stops: 88 };
-  for (const [k, at] of Object.entries(u32)) b.writeUInt32LE((fields[k as keyof Mailbox] as number | undefined) ?? 0, at);
-  for (const [k, at] of Object.entries(u64)) b.writeBigUInt64LE((fields[k as keyof Mailbox] as bigint | undefined) ?? 0n, at);
-  b.writeUInt32LE(fields.inWasm ? 1 : 0, 76);
-  return b;
-}
-
-const READY: Partial<Mailbox> = {
-  magic: MAILBOX_MAGIC, version: 1, frameCapacity: 1024, breakpoints: 0x20_0000n, frames: 0x21_0000n, globals: 0x22_0000n, globalCount: 1,
-  memoryBase: 0x40_0000n, memorySize: 0x2_0000n,
-};
-
-test('mailbox: every field at its offset; problems named', () => {
-  const m = decodeMailbox(mailboxBytes({ ...READY, siteCount: 17, depth: 1030, currentSite: 0x2e, stepMode: 2, stepDepth: 3, reason: 4, trapCode: 9, inWasm: true, stops: 12n }));
-  assert.equal(m.magic, 0x4244_5755);
-  assert.equal(Buffer.from('UWDB').readUInt32LE(0), m.magic, 'the magic reads "UWDB" in memory');
-  assert.deepEqual(
-    [m.siteCount, m.frameCapacity, m.breakpoints, m.frames, m.depth, m.currentSite, m.stepMode, m.stepDepth, m.reason, m.trapCode],
-    [17, 1024, 0x20_0000n, 0x21_0000n, 1030, 0x2e, 2, 3, 4, 9],
-  );
-  assert.deepEqual([m.memoryBase, m.memorySize, m.globalCount, m.inWasm, m.globals, m.stops], [0x40_0000n, 0x2_0000n, 1, true, 0x22_0000n, 12n]);
-  assert.equal(storedFrames(m), 1024, 'deeper frames are counted, not stored');
-  assert.throws(() => decodeMailbox(Buffer.alloc(95)), /96 bytes/);
-
-  assert.equal(mailboxProblem(m, 17), undefined);
-  assert.match(mailboxProblem(decodeMailbox(mailboxBytes({})), 17)!, /not set up/);
-  assert.match(mailboxProblem({ ...m, version: 2 }, 17)!, /version 2/);
-  assert.match(mailboxProblem(m, 18)!, /17 probe sites, the instrumented module has 18/);
-  assert.equal(trapName(1), 'out-of-bounds memory access');
-  assert.equal(trapName(0xffff_ffff), 'host function failed');
-  assert.equal(trapName(77), 'trap code 77');
-});
-
-test('mailbox: bitmap bits, step words, frames', () => {
-  assert.deepEqual([...breakpointBitmap(17, [0, 9, 16])], [0b1, 0b10, 0b1]);
-  assert.deepEqual([...breakpointBitmap(8, [])], [0]);
-  assert.throws(() => breakpointBitmap(8, [8]), /outside the 8 sites/);
-  assert.deepEqual([...encodeStep('over', 3)], [2, 0, 0, 0, 3, 0, 0, 0]);
-  assert.deepEqual([...encodeStep('pause', 0)], [4, 0, 0, 0, 0, 0, 0, 0]);
-  const frames = Buffer.alloc(16);
-  frames.writeUInt32LE(0x10, 0);
-  frames.writeUInt32LE(0x16, 4);
-  frames.writeUInt32LE(0x20, 8);
-  frames.writeUInt32LE(0x21, 12);
-  assert.deepEqual(decodeFrames(frames), [{ entrySite: 0x10, site: 0x16 }, { entrySite: 0x20, site: 0x21 }]);
-});
-
-test('program with DWARF: names, lines, a line without code moves to the next', () => {
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
-  validate(program.instrumented);
-  assert.ok(program.lines);
-  const [fact] = program.functionsNamed('fact');
-  assert.equal(program.functionName(fact), 'fact');
-  assert.deepEqual(program.functionsNamed('mul').length, 1, 'name-section names count too');
-  assert.deepEqual(program.functionsNamed('nothing'), []);
-  const entry = program.entrySite(fact)!;
-  assert.deepEqual(program.location(entry), { name: 'fact', file: 'prog.c', line: 6, column: entry.column || 1 });
-
-  const at7 = program.statementsAt('prog.c', 7)!;
-  assert.equal(at7.line, 7);
-  assert.ok(at7.sites.length > 0 && at7.sites.every((s) => s.kind === 'statement' && s.line === 7 && s.function === 'fact'));
-  // Line 4 is blank: the breakpoint goes to the next line with a statement.
-  const at4 = program.statementsAt('/some/dir/prog.c', 4)!;
-  assert.ok(at4.line > 4 && at4.sites.every((s) => s.line === at4.line));
-  assert.equal(program.statementsAt('prog.c', 500), undefined);
-  assert.equal(program.statementsAt('other.c', 7), undefined);
-  assert.equal(program.globalName(0), '__stack_pointer');
-});
-
-test('program without DWARF: function+offset locations, no line breakpoints', () => {
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O1']));
-  assert.equal(program.lines, undefined);
-  const [fact] = program.functionsNamed('fact');
-  const entry = program.entrySite(fact)!;
-  assert.deepEqual(program.location(entry), { name: 'fact', line: 0, column: 0 });
-  const statement = program.sites[entry.index + 1];
-  assert.equal(statement.kind, 'statement');
-  assert.match(program.location(statement).name, /^fact\+0x[0-9a-f]+$/);
-  assert.equal(program.statementsAt('prog.c', 7), undefined);
-  assert.equal(program.site(entry.site), entry);
-  assert.equal(program.site(entry.site + 1), undefined, 'the kind bits must match the table');
-});
-
-test('values: globals as the debugger shows them', () => {
-  assert.equal(formatValue(0x7f, 0xffff_ffffn), '-1 (0xffffffff)');
-  assert.equal(formatValue(0x7e, 0x10n), '16 (0x10)');
-  assert.equal(formatValue(0x7d, 0x3fc0_0000n), '1.5');
-  assert.equal(formatValue(0x7c, 0x4004_0000_0000_0000n), '2.5');
-});
+import type { GdbClient } from '../../../../src/debug/gdb/client';
+import { ElfSymbols } from '../../../../src/debug/kernel/elf';
+import { WASM_FRAME_BASE, WasmLevel } from '../../../../src/debug/wasm/level';
+import { WasmProgram } from '../../../../src/debug/wasm/program';
+import { mailboxBytes, READY } from '../../../fixtures/debug/mailbox';
+import { scratchDir } from '../../../fixtures/debug/scratch';
+import { clangWasm, FACT_C } from '../../../fixtures/debug/wasmTools';
 
 /** An ELF with the two symbols the Wasm level looks up, built with cc like the kernel's would be named. */
 function kernelSymbols(): ElfSymbols {

@@ -1,0 +1,48 @@
+// The app in the original module's terms (src/debug/wasm/program.ts), on modules clang builds here with and without DWARF: names, lines, sites, values.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatValue, WasmProgram } from '../../../../src/debug/wasm/program';
+import { clangWasm, FACT_C, validate } from '../../../fixtures/debug/wasmTools';
+
+test('program with DWARF: names, lines, a line without code moves to the next', () => {
+  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
+  validate(program.instrumented);
+  assert.ok(program.lines);
+  const [fact] = program.functionsNamed('fact');
+  assert.equal(program.functionName(fact), 'fact');
+  assert.deepEqual(program.functionsNamed('mul').length, 1, 'name-section names count too');
+  assert.deepEqual(program.functionsNamed('nothing'), []);
+  const entry = program.entrySite(fact)!;
+  assert.deepEqual(program.location(entry), { name: 'fact', file: 'prog.c', line: 6, column: entry.column || 1 });
+
+  const at7 = program.statementsAt('prog.c', 7)!;
+  assert.equal(at7.line, 7);
+  assert.ok(at7.sites.length > 0 && at7.sites.every((s) => s.kind === 'statement' && s.line === 7 && s.function === 'fact'));
+  // Line 4 is blank: the breakpoint goes to the next line with a statement.
+  const at4 = program.statementsAt('/some/dir/prog.c', 4)!;
+  assert.ok(at4.line > 4 && at4.sites.every((s) => s.line === at4.line));
+  assert.equal(program.statementsAt('prog.c', 500), undefined);
+  assert.equal(program.statementsAt('other.c', 7), undefined);
+  assert.equal(program.globalName(0), '__stack_pointer');
+});
+
+test('program without DWARF: function+offset locations, no line breakpoints', () => {
+  const program = new WasmProgram(clangWasm(FACT_C, ['-O1']));
+  assert.equal(program.lines, undefined);
+  const [fact] = program.functionsNamed('fact');
+  const entry = program.entrySite(fact)!;
+  assert.deepEqual(program.location(entry), { name: 'fact', line: 0, column: 0 });
+  const statement = program.sites[entry.index + 1];
+  assert.equal(statement.kind, 'statement');
+  assert.match(program.location(statement).name, /^fact\+0x[0-9a-f]+$/);
+  assert.equal(program.statementsAt('prog.c', 7), undefined);
+  assert.equal(program.site(entry.site), entry);
+  assert.equal(program.site(entry.site + 1), undefined, 'the kind bits must match the table');
+});
+
+test('values: globals as the debugger shows them', () => {
+  assert.equal(formatValue(0x7f, 0xffff_ffffn), '-1 (0xffffffff)');
+  assert.equal(formatValue(0x7e, 0x10n), '16 (0x10)');
+  assert.equal(formatValue(0x7d, 0x3fc0_0000n), '1.5');
+  assert.equal(formatValue(0x7c, 0x4004_0000_0000_0000n), '2.5');
+});
