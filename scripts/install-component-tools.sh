@@ -54,8 +54,9 @@ rm -rf "$TOOLS/wasi-adapters" "$TOOLS/wasi-wit"
 mkdir -p "$TOOLS/wasi-adapters" "$TOOLS/wasi-wit"
 # wasi_snapshot_preview1.{reactor,command,proxy}.wasm
 cp "$adapters"/artefacts/*.wasm "$TOOLS/wasi-adapters/"
-# deps/{cli,clocks,filesystem,http,io,random,sockets}.wit, the packages wasi:*@0.2.x.
-cp -r "$http/wit/deps" "$TOOLS/wasi-wit/deps"
+# deps/{cli,clocks,filesystem,http,io,random,sockets}.wit, the packages wasi:*@0.2.x, and the
+# crate's world.wit: a root package, so wit-bindgen takes the folder and `--world wasi:http/proxy`.
+cp -r "$http/wit/." "$TOOLS/wasi-wit/"
 
 {
   echo "$WANTED"
