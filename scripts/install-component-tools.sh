@@ -19,7 +19,8 @@ source scripts/apt.sh
 apt_install_missing install-component-tools rustc-web cargo-web rust-web-src rust-web-llvm lld-22
 
 if [ -f "$STAMP" ] && [ "$STAMP" -nt "$DEPS" ] && [ "$(head -n 1 "$STAMP")" = "$WANTED" ] &&
-  [ -x "$TOOLS/bin/wasm-tools" ] && [ -x "$TOOLS/bin/wasmtime" ]; then
+  [ -x "$TOOLS/bin/wasm-tools" ] && [ -x "$TOOLS/bin/wasmtime" ] &&
+  [ -f "$TOOLS/wasi-adapters/wasi_snapshot_preview1.reactor.wasm" ] && [ -f "$TOOLS/wasi-wit/world.wit" ]; then
   exit 0
 fi
 echo "install-component-tools: $WANTED, the preview1 adapters and the WASI 0.2 WIT"
