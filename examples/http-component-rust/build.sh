@@ -35,7 +35,7 @@ target_dir=$repo_root/.uniwasm/cargo-wasm
 # --wasm-ld-path: wasm-component-ld would otherwise take lld 14, older than rustc's LLVM 22.
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$target_dir \
   RUSTFLAGS="-L native=/usr/lib/wasm32-wasi -C link-arg=--wasm-ld-path=$wasm_ld" \
-  /usr/bin/cargo build --quiet -j 2 "${cargo_profile[@]}" --manifest-path "$app_dir/Cargo.toml" \
+  /usr/bin/cargo build --quiet --locked -j 2 "${cargo_profile[@]}" --manifest-path "$app_dir/Cargo.toml" \
   --target wasm32-wasip2 -Zbuild-std=std,panic_abort
 cp "$target_dir/wasm32-wasip2/$profile_dir/http-component-rust.wasm" "$out"
 echo "built $out ($(wc -c <"$out") bytes, $profile)"
