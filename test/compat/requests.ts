@@ -121,7 +121,7 @@ export function send(origin: string, req: CompatRequest): Promise<NormalizedResp
 }
 
 /** The body's lines, sorted: for `compare: 'lines'`. */
-export function sortedLines(body: Buffer): string[] {
+function sortedLines(body: Buffer): string[] {
   return body.toString('latin1').split('\n').sort();
 }
 
