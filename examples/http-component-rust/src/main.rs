@@ -16,6 +16,8 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     // HEAD answers what GET would, without the body.
     let head = request.method() == Method::HEAD;
     let method = if head { Method::GET } else { request.method().clone() };
+    // For the access line, as the C component writes it.
+    let line = format!("{} {}", request.method(), request.uri().path_and_query().map_or("", |p| p.as_str()));
     let response = match (request.uri().path(), method) {
         ("/hello", Method::GET) => text(StatusCode::OK, "hello, world\n"),
         ("/foo", Method::GET) => foo(),
@@ -33,6 +35,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             None => text(StatusCode::NOT_FOUND, "Not Found\n"),
         },
     };
+    eprintln!("{line} {}", response.status().as_u16());
     Ok(if head { response.map(|_| Body::empty()) } else { response })
 }
 
