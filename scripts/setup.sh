@@ -33,4 +33,6 @@ if [ ! -x "$TOOLS/bin/wit-bindgen" ] || ! "$TOOLS/bin/wit-bindgen" --version 2>/
   cargo install --quiet --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION" --no-default-features --features c --root "$TOOLS" -j 2
 fi
 
+bash scripts/install-component-tools.sh
+
 (cd kernel && cargo fetch --quiet)
