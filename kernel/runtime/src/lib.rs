@@ -7,6 +7,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod cmdline;
+pub mod component;
 pub mod debug;
 pub mod host;
 pub mod http;

@@ -1,0 +1,5 @@
+//! Tests of the component model parts, one file per concern.
+
+mod canonical;
+mod handles;
+mod types;
