@@ -464,7 +464,7 @@ fn store_list(cx: &mut Cx, val: Val, elem: &Type) -> Result<(u32, u32), Trap> {
             }
             Ok((ptr, len))
         }
-        val => Err(mismatch(&val, &Type::List(alloc::rc::Rc::new(elem.clone())))),
+        val => Err(mismatch(&val, &Type::List(alloc::sync::Arc::new(elem.clone())))),
     }
 }
 

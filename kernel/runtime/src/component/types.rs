@@ -2,7 +2,7 @@
 //! carry their size, alignment and flattening, computed once when the component is loaded
 //! (CanonicalABI.md: `alignment`, `elem_size`, `flatten_type`, despecialization).
 
-use alloc::rc::Rc;
+use alloc::sync::Arc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -52,16 +52,16 @@ pub enum Type {
     F64,
     Char,
     String,
-    List(Rc<Type>),
-    Record(Rc<Record>),
-    Tuple(Rc<Record>),
-    Variant(Rc<Variant>),
-    Enum(Rc<Variant>),
+    List(Arc<Type>),
+    Record(Arc<Record>),
+    Tuple(Arc<Record>),
+    Variant(Arc<Variant>),
+    Enum(Arc<Variant>),
     /// Despecialized to a variant `none | some(T)`.
-    Option(Rc<Variant>),
+    Option(Arc<Variant>),
     /// Despecialized to a variant `ok(T?) | error(E?)`.
-    Result(Rc<Variant>),
-    Flags(Rc<Flags>),
+    Result(Arc<Variant>),
+    Flags(Arc<Flags>),
     Own(ResourceType),
     Borrow(ResourceType),
 }
@@ -247,7 +247,7 @@ impl FuncType {
 
     /// The parameters as one tuple: how they sit in memory when they do not fit in flat values.
     pub fn params_tuple(&self) -> Type {
-        Type::Tuple(Rc::new(Record::tuple(self.params.iter().map(|(_, t)| t.clone()).collect())))
+        Type::Tuple(Arc::new(Record::tuple(self.params.iter().map(|(_, t)| t.clone()).collect())))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::component::types::*;
 use crate::component::values::Val;
 use crate::component::Trap;
 use alloc::boxed::Box;
-use alloc::rc::Rc;
+use alloc::sync::Arc;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -37,32 +37,32 @@ impl Memory for TestMemory {
 }
 
 fn list(t: Type) -> Type {
-    Type::List(Rc::new(t))
+    Type::List(Arc::new(t))
 }
 
 fn tuple(types: Vec<Type>) -> Type {
-    Type::Tuple(Rc::new(Record::tuple(types)))
+    Type::Tuple(Arc::new(Record::tuple(types)))
 }
 
 fn option(t: Type) -> Type {
-    Type::Option(Rc::new(Variant::option(t)))
+    Type::Option(Arc::new(Variant::option(t)))
 }
 
 fn result(ok: Option<Type>, err: Option<Type>) -> Type {
-    Type::Result(Rc::new(Variant::result(ok, err)))
+    Type::Result(Arc::new(Variant::result(ok, err)))
 }
 
 /// A type with every kind of value in it, and a value of it.
 fn everything() -> (Type, Val) {
-    let flags = Type::Flags(Rc::new(Flags { names: (0..20).map(|i| alloc::format!("f{i}")).collect() }));
-    let enumeration = Type::Enum(Rc::new(Variant::enumeration(vec!["a".into(), "b".into(), "c".into()])));
-    let mixed = Type::Variant(Rc::new(Variant::new(vec![
+    let flags = Type::Flags(Arc::new(Flags { names: (0..20).map(|i| alloc::format!("f{i}")).collect() }));
+    let enumeration = Type::Enum(Arc::new(Variant::enumeration(vec!["a".into(), "b".into(), "c".into()])));
+    let mixed = Type::Variant(Arc::new(Variant::new(vec![
         ("float".into(), Some(Type::F32)),
         ("wide".into(), Some(Type::U64)),
         ("text".into(), Some(Type::String)),
         ("nothing".into(), None),
     ])));
-    let record = Type::Record(Rc::new(Record::new(vec![
+    let record = Type::Record(Arc::new(Record::new(vec![
         ("b".into(), Type::Bool),
         ("s8".into(), Type::S8),
         ("u16".into(), Type::U16),
@@ -128,7 +128,7 @@ fn every_kind_of_value_round_trips_through_flat_values() {
 #[test]
 fn a_variant_case_reads_its_own_type_out_of_a_joined_slot() {
     // variant { a(f32), b(u64) }: the payload slot is an i64; case a's f32 sits in its low bits.
-    let ty = Type::Variant(Rc::new(Variant::new(vec![("a".into(), Some(Type::F32)), ("b".into(), Some(Type::U64))])));
+    let ty = Type::Variant(Arc::new(Variant::new(vec![("a".into(), Some(Type::F32)), ("b".into(), Some(Type::U64))])));
     let mut handles = HandleTable::default();
     let mut cx = Cx::new(None, &mut handles);
     let mut flat = Vec::new();
@@ -139,7 +139,7 @@ fn a_variant_case_reads_its_own_type_out_of_a_joined_slot() {
 #[test]
 fn the_layout_in_memory_is_the_canonical_one() {
     // record { a: u8, b: string }: a at 0, b's (ptr, len) at 4 and 8.
-    let ty = Type::Record(Rc::new(Record::new(vec![("a".into(), Type::U8), ("b".into(), Type::String)])));
+    let ty = Type::Record(Arc::new(Record::new(vec![("a".into(), Type::U8), ("b".into(), Type::String)])));
     let mut mem = TestMemory::new(256);
     let mut handles = HandleTable::default();
     let mut cx = Cx::new(Some(&mut mem), &mut handles);
@@ -163,7 +163,7 @@ fn lift_err(ty: &Type, bytes: &[(u32, &[u8])], at: u32) -> String {
 
 #[test]
 fn what_a_guest_gets_wrong_is_a_trap_with_a_reason() {
-    let e = Type::Enum(Rc::new(Variant::enumeration(vec!["a".into(), "b".into()])));
+    let e = Type::Enum(Arc::new(Variant::enumeration(vec!["a".into(), "b".into()])));
     assert!(lift_err(&e, &[(8, &[2])], 8).contains("case 2 out of range"));
     assert!(lift_err(&Type::Char, &[(8, &0xd800u32.to_le_bytes())], 8).contains("not a Unicode scalar value"));
     assert!(lift_err(&Type::U32, &[], 6).contains("not 4-aligned"));

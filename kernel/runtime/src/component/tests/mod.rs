@@ -2,4 +2,5 @@
 
 mod canonical;
 mod handles;
+mod instance;
 mod types;

@@ -1,16 +1,16 @@
 //! Sizes, alignments and flattening against CanonicalABI.md's rules.
 
 use crate::component::types::*;
-use alloc::rc::Rc;
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
 fn record(types: Vec<Type>) -> Type {
-    Type::Record(Rc::new(Record::tuple(types)))
+    Type::Record(Arc::new(Record::tuple(types)))
 }
 
 fn variant(cases: Vec<Option<Type>>) -> Type {
-    Type::Variant(Rc::new(Variant::new(cases.into_iter().enumerate().map(|(i, t)| (alloc::format!("c{i}"), t)).collect())))
+    Type::Variant(Arc::new(Variant::new(cases.into_iter().enumerate().map(|(i, t)| (alloc::format!("c{i}"), t)).collect())))
 }
 
 #[test]
@@ -27,9 +27,9 @@ fn variants_put_the_payload_after_the_discriminant_at_the_largest_case_alignment
     let v = variant(vec![Some(Type::U8), Some(Type::U64), None]);
     let Type::Variant(inner) = &v else { unreachable!() };
     assert_eq!((inner.discriminant_size, inner.payload_offset, v.size(), v.align()), (1, 8, 16, 8));
-    let option_string = Type::Option(Rc::new(Variant::option(Type::String)));
+    let option_string = Type::Option(Arc::new(Variant::option(Type::String)));
     assert_eq!((option_string.size(), option_string.align()), (12, 4));
-    let many = Type::Enum(Rc::new(Variant::enumeration((0..300).map(|i| alloc::format!("e{i}")).collect())));
+    let many = Type::Enum(Arc::new(Variant::enumeration((0..300).map(|i| alloc::format!("e{i}")).collect())));
     assert_eq!((many.size(), many.align()), (2, 2));
 }
 
@@ -40,13 +40,13 @@ fn variant_payload_slots_join_f32_with_i32_and_anything_wider_into_i64() {
     assert_eq!(variant(vec![Some(Type::F32), Some(Type::U64)]).flat(), vec![I32, I64]);
     assert_eq!(variant(vec![Some(Type::F64), Some(Type::F64)]).flat(), vec![I32, F64]);
     assert_eq!(variant(vec![Some(Type::String), Some(Type::F32), None]).flat(), vec![I32, I32, I32]);
-    let result = Type::Result(Rc::new(Variant::result(None, Some(Type::U8))));
+    let result = Type::Result(Arc::new(Variant::result(None, Some(Type::U8))));
     assert_eq!(result.flat(), vec![I32, I32]);
 }
 
 #[test]
 fn flags_take_the_smallest_integer_and_words_above_sixteen() {
-    let flags = |n: usize| Type::Flags(Rc::new(Flags { names: (0..n).map(|i| alloc::format!("f{i}")).collect() }));
+    let flags = |n: usize| Type::Flags(Arc::new(Flags { names: (0..n).map(|i| alloc::format!("f{i}")).collect() }));
     assert_eq!((flags(3).size(), flags(3).align()), (1, 1));
     assert_eq!((flags(9).size(), flags(9).align()), (2, 2));
     assert_eq!((flags(17).size(), flags(17).align()), (4, 4));
@@ -64,8 +64,8 @@ fn functions_spill_params_past_sixteen_and_results_past_one() {
 
 #[test]
 fn types_print_as_wit() {
-    let t = Type::List(Rc::new(Type::Tuple(Rc::new(Record::tuple(vec![Type::String, Type::List(Rc::new(Type::U8))])))));
+    let t = Type::List(Arc::new(Type::Tuple(Arc::new(Record::tuple(vec![Type::String, Type::List(Arc::new(Type::U8))])))));
     assert_eq!(alloc::format!("{t}"), "list<tuple<string, list<u8>>>");
-    let r = Type::Result(Rc::new(Variant::result(Some(Type::Own(ResourceType::Host(2))), None)));
+    let r = Type::Result(Arc::new(Variant::result(Some(Type::Own(ResourceType::Host(2))), None)));
     assert_eq!(alloc::format!("{r}"), "result<own<host#2>, _>");
 }
