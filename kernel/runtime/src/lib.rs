@@ -16,3 +16,4 @@ pub mod resp;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;
+pub mod wasi;

@@ -2,8 +2,8 @@
 //! and resolves every type; then its sections become a plan of core steps (instantiate a module,
 //! bundle exports, alias, lower a host function, resource built-ins) that `instance.rs` replays,
 //! and its exports become lifted functions. What this runtime does not support is refused here,
-//! by name: nested components, component-level instantiation, start functions, non-UTF-8 strings,
-//! async, and imports the host does not offer.
+//! by name: nested components other than the re-export shims wit-component makes, start functions,
+//! non-UTF-8 strings, async, and imports the host does not offer.
 
 use super::names::{semver_compatible, InterfaceName};
 use super::types::{Flags, FuncType, Record, ResourceType, Type, Variant};
@@ -142,6 +142,7 @@ impl<H: Host> Component<H> {
             guest_dtors: Vec::new(),
             exports: Vec::new(),
             imports: Vec::new(),
+            shims: Vec::new(),
             host: PhantomData,
         };
         loader.read(bytes)?;
@@ -198,7 +199,59 @@ struct Loader<'t, H> {
     guest_dtors: Vec<Option<u32>>,
     exports: Vec<(String, Lifted)>,
     imports: Vec<String>,
+    shims: Vec<Shim>,
     host: PhantomData<fn() -> H>,
+}
+
+/// A nested component that only re-exports the functions it imports (and types): what
+/// wit-component wraps an exported interface in, to give it its types.
+struct Shim {
+    /// The names of its function imports, in index order.
+    func_imports: Vec<String>,
+    /// Its function exports: name and function index.
+    func_exports: Vec<(String, u32)>,
+}
+
+impl Shim {
+    fn read(bytes: &[u8]) -> Result<Shim, LoadError> {
+        let invalid = |e: wasmparser::BinaryReaderError| LoadError::Invalid(e.message().to_string());
+        let mut shim = Shim { func_imports: Vec::new(), func_exports: Vec::new() };
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload.map_err(invalid)? {
+                Payload::Version { .. } | Payload::End(_) | Payload::CustomSection(_) | Payload::ComponentTypeSection(_) | Payload::ComponentAliasSection(_) => {}
+                Payload::ComponentImportSection(reader) => {
+                    for import in reader {
+                        let import = import.map_err(invalid)?;
+                        if let ComponentTypeRef::Func(_) = import.ty {
+                            shim.func_imports.push(import.name.0.to_string());
+                        }
+                    }
+                }
+                Payload::ComponentExportSection(reader) => {
+                    for export in reader {
+                        let export = export.map_err(invalid)?;
+                        if export.kind == ComponentExternalKind::Func {
+                            shim.func_exports.push((export.name.0.to_string(), export.index));
+                        }
+                    }
+                }
+                _ => return Err(unsupported("a nested component that does more than re-export what it imports")),
+            }
+        }
+        Ok(shim)
+    }
+
+    /// Its exports, given the outer functions passed for its imports.
+    fn instantiate(&self, given: &BTreeMap<&str, u32>) -> Result<BTreeMap<String, (ComponentExternalKind, u32)>, LoadError> {
+        self.func_exports
+            .iter()
+            .map(|(name, index)| {
+                let import = self.func_imports.get(*index as usize).ok_or_else(|| unsupported("a nested component exporting a function it defines"))?;
+                let outer = given.get(import.as_str()).ok_or_else(|| LoadError::Invalid(format!("no function given for {import}")))?;
+                Ok((name.clone(), (ComponentExternalKind::Func, *outer)))
+            })
+            .collect()
+    }
 }
 
 fn unsupported(what: impl Into<String>) -> LoadError {
@@ -228,7 +281,10 @@ impl<H: Host> Loader<'_, H> {
                         .map_err(|e| LoadError::Instantiate(format!("core module {}: {e}", self.modules.len())))?;
                     self.modules.push(module);
                 }
-                Payload::ComponentSection { .. } => return Err(unsupported("nested components")),
+                Payload::ComponentSection { unchecked_range, .. } => {
+                    depth += 1;
+                    self.shims.push(Shim::read(&bytes[unchecked_range])?);
+                }
                 Payload::ComponentStartSection { .. } => return Err(unsupported("a component start function")),
                 Payload::InstanceSection(reader) => {
                     for instance in reader {
@@ -254,7 +310,12 @@ impl<H: Host> Loader<'_, H> {
                 Payload::ComponentInstanceSection(reader) => {
                     for instance in reader {
                         match instance.map_err(invalid)? {
-                            ComponentInstance::Instantiate { .. } => return Err(unsupported("instantiating a component inside a component")),
+                            ComponentInstance::Instantiate { component_index, args } => {
+                                let shim = self.shims.get(component_index as usize).ok_or_else(|| LoadError::Invalid("instance of an unknown component".into()))?;
+                                let given: BTreeMap<&str, u32> = args.iter().filter(|a| a.kind == ComponentExternalKind::Func).map(|a| (a.name, a.index)).collect();
+                                let bundle = shim.instantiate(&given)?;
+                                self.instances.push(ComponentInst::Bundle(bundle));
+                            }
                             ComponentInstance::FromExports(exports) => {
                                 let bundle = exports.iter().map(|e| (e.name.0.to_string(), (e.kind, e.index))).collect();
                                 self.instances.push(ComponentInst::Bundle(bundle));
@@ -333,8 +394,12 @@ impl<H: Host> Loader<'_, H> {
                 // Its resource types are the host's: map each to the host's kind.
                 for (export, entity) in &self.types[id].exports {
                     if let ComponentEntityType::Type { created: ComponentAnyTypeId::Resource(r), .. } = entity {
+                        // A type `use`d from an interface imported before is that interface's.
+                        if self.resolver.resources.contains_key(&r.resource()) {
+                            continue;
+                        }
                         let kind = H::resource(iface.path, export).ok_or_else(|| LoadError::UnknownImport(format!("{name}#{export} (a resource)")))?;
-                        self.resolver.resources.entry(r.resource()).or_insert(ResourceType::Host(kind));
+                        self.resolver.resources.insert(r.resource(), ResourceType::Host(kind));
                     }
                 }
                 self.instances.push(ComponentInst::Imported { name: name.to_string() });
