@@ -154,6 +154,34 @@ impl App {
     }
 }
 
+/// What the kernel's HTTP server asks of an app, whatever its kind.
+pub trait Serve {
+    /// Answers one request; never fails.
+    fn handle(&mut self, request: &Request) -> Response;
+    /// Emits the `http` trace event of a request the HTTP parser refused with `status`.
+    fn trace_rejected(&mut self, status: u16);
+}
+
+impl Serve for App {
+    fn handle(&mut self, request: &Request) -> Response {
+        App::handle(self, request)
+    }
+
+    fn trace_rejected(&mut self, status: u16) {
+        App::trace_rejected(self, status)
+    }
+}
+
+impl Serve for ComponentApp {
+    fn handle(&mut self, request: &Request) -> Response {
+        ComponentApp::handle(self, request)
+    }
+
+    fn trace_rejected(&mut self, status: u16) {
+        ComponentApp::trace_rejected(self, status)
+    }
+}
+
 /// The engine an app runs on: fuel metered, functions compiled when first called. 64-bit memories
 /// are refused by the validator: wasmi's `memory64` feature is off (Cargo.toml).
 fn engine() -> Engine {
