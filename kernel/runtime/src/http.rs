@@ -147,6 +147,7 @@ impl RequestParser {
         let uri = origin_form(uri)?;
         let mut headers = Vec::with_capacity(head.headers.len());
         let mut content_length: Option<usize> = None;
+        let mut chunked = false;
         let mut connection_close = version == 0;
         let mut has_host = false;
         for h in head.headers.iter() {
@@ -159,7 +160,11 @@ impl RequestParser {
                 }
                 content_length = Some(n);
             } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(411);
+                // Only `chunked` alone: other codings (gzip, …) are not decoded here (RFC 9112 §6.1: 501).
+                if !value.eq_ignore_ascii_case("chunked") || chunked {
+                    return Err(501);
+                }
+                chunked = true;
             } else if h.name.eq_ignore_ascii_case("connection") {
                 for option in value.split(',').map(str::trim) {
                     if option.eq_ignore_ascii_case("close") {
@@ -177,14 +182,25 @@ impl RequestParser {
         if version == 1 && !has_host {
             return Err(400);
         }
-        let body_len = content_length.unwrap_or(0);
-        if body_len > self.limits.max_body {
-            return Err(413);
+        // Both framings at once smuggle requests past proxies (RFC 9112 §6.1): refused.
+        if chunked && content_length.is_some() {
+            return Err(400);
         }
-        if self.buf.len() - head_len < body_len {
-            return Ok(None);
-        }
-        let body = content_length.map(|n| self.buf[head_len..head_len + n].to_vec());
+        let (body, body_len) = if chunked {
+            match dechunk(&self.buf[head_len..], self.limits.max_body)? {
+                Some((body, used)) => (Some(body), used),
+                None => return Ok(None),
+            }
+        } else {
+            let body_len = content_length.unwrap_or(0);
+            if body_len > self.limits.max_body {
+                return Err(413);
+            }
+            if self.buf.len() - head_len < body_len {
+                return Ok(None);
+            }
+            (content_length.map(|n| self.buf[head_len..head_len + n].to_vec()), body_len)
+        };
         self.buf.drain(..head_len + body_len);
         Ok(Some(Request { method, uri, headers, body, keep_alive: !connection_close }))
     }
@@ -232,6 +248,58 @@ fn origin_form(target: &str) -> Result<String, u16> {
         Some(i) => format!("/{}", &rest[i..]),
         None => "/".into(),
     })
+}
+
+/// Decodes a chunked body (RFC 9112 §7.1) at the start of `data`: the body and the bytes it took,
+/// `Ok(None)` while incomplete, or the status for a malformed one (400) or one over `max` (413).
+/// Chunk extensions and trailers are read and dropped.
+pub fn dechunk(data: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, u16> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(line_end) = find_crlf(&data[at..]) else {
+            // A size line longer than any sane one is not waited for.
+            return if data.len() - at > 1024 { Err(400) } else { Ok(None) };
+        };
+        let line = &data[at..at + line_end];
+        let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = parse_chunk_size(size_text).ok_or(400u16)?;
+        at += line_end + 2;
+        if size == 0 {
+            // Trailer fields, then an empty line.
+            loop {
+                let Some(end) = find_crlf(&data[at..]) else { return if data.len() - at > 16 * 1024 { Err(431) } else { Ok(None) } };
+                at += end + 2;
+                if end == 0 {
+                    return Ok(Some((body, at)));
+                }
+            }
+        }
+        if body.len().saturating_add(size) > max {
+            return Err(413);
+        }
+        if data.len() < at + size + 2 {
+            return Ok(None);
+        }
+        if &data[at + size..at + size + 2] != b"\r\n" {
+            return Err(400);
+        }
+        body.extend_from_slice(&data[at..at + size]);
+        at += size + 2;
+    }
+}
+
+fn find_crlf(data: &[u8]) -> Option<usize> {
+    data.windows(2).position(|w| w == b"\r\n")
+}
+
+/// A chunk size: 1 to 15 hex digits (no overflow), whitespace before an extension allowed.
+fn parse_chunk_size(text: &[u8]) -> Option<usize> {
+    let digits = text.trim_ascii_end();
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    digits.iter().try_fold(0usize, |n, &b| Some(n * 16 + (b as char).to_digit(16)? as usize))
 }
 
 /// A Content-Length value: digits only, no sign, no overflow.
