@@ -111,11 +111,19 @@ impl Default for Limits {
 pub struct RequestParser {
     buf: Vec<u8>,
     limits: Limits,
+    /// The request being read asked `Expect: 100-continue`: `None` once answered.
+    continue_due: Option<bool>,
 }
 
 impl RequestParser {
     pub fn new(limits: Limits) -> Self {
-        RequestParser { buf: Vec::new(), limits }
+        RequestParser { buf: Vec::new(), limits, continue_due: None }
+    }
+
+    /// Whether the client waits for `100 Continue` before it sends the body of the request being
+    /// read; true once per request.
+    pub fn take_continue(&mut self) -> bool {
+        self.continue_due.replace(false) == Some(true)
     }
 
     pub fn push(&mut self, data: &[u8]) {
@@ -148,6 +156,7 @@ impl RequestParser {
         let mut headers = Vec::with_capacity(head.headers.len());
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
+        let mut expects_continue = false;
         let mut connection_close = version == 0;
         let mut has_host = false;
         for h in head.headers.iter() {
@@ -175,6 +184,12 @@ impl RequestParser {
                 }
             } else if h.name.eq_ignore_ascii_case("host") {
                 has_host = true;
+            } else if h.name.eq_ignore_ascii_case("expect") {
+                // The only expectation there is (RFC 9110 §10.1.1); others cannot be met.
+                if !value.eq_ignore_ascii_case("100-continue") {
+                    return Err(417);
+                }
+                expects_continue = version == 1;
             }
             headers.push((h.name.to_string(), value.to_string()));
         }
@@ -186,21 +201,24 @@ impl RequestParser {
         if chunked && content_length.is_some() {
             return Err(400);
         }
-        let (body, body_len) = if chunked {
-            match dechunk(&self.buf[head_len..], self.limits.max_body)? {
-                Some((body, used)) => (Some(body), used),
-                None => return Ok(None),
-            }
+        let complete = if chunked {
+            dechunk(&self.buf[head_len..], self.limits.max_body)?
         } else {
             let body_len = content_length.unwrap_or(0);
             if body_len > self.limits.max_body {
                 return Err(413);
             }
-            if self.buf.len() - head_len < body_len {
-                return Ok(None);
-            }
-            (content_length.map(|n| self.buf[head_len..head_len + n].to_vec()), body_len)
+            (self.buf.len() - head_len >= body_len).then(|| (self.buf[head_len..head_len + body_len].to_vec(), body_len))
         };
+        let Some((bytes, body_len)) = complete else {
+            // Waiting for the body: a client that asked first is told to send it (once).
+            if expects_continue && self.continue_due.is_none() {
+                self.continue_due = Some(true);
+            }
+            return Ok(None);
+        };
+        let body = (chunked || content_length.is_some()).then_some(bytes);
+        self.continue_due = None;
         self.buf.drain(..head_len + body_len);
         Ok(Some(Request { method, uri, headers, body, keep_alive: !connection_close }))
     }
@@ -330,6 +348,7 @@ pub fn reason(status: u16) -> &'static str {
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        417 => "Expectation Failed",
         422 => "Unprocessable Content",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
@@ -575,7 +594,12 @@ impl Connection {
         self.parser.push(data);
         loop {
             match self.parser.next_request() {
-                Ok(None) => return true,
+                Ok(None) => {
+                    if self.parser.take_continue() {
+                        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                    return true;
+                }
                 Ok(Some(request)) => {
                     let response = handle(&request);
                     write_response(&response, request.method == Method::Head, request.keep_alive, out);

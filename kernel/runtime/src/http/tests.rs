@@ -302,3 +302,36 @@ fn random_input_never_panics() {
         }
     }
 }
+
+/// curl -T and --data @file over 1 KB send `Expect: 100-continue` and wait (1 s) for it; it was
+/// never answered.
+#[test]
+fn expect_100_continue_is_answered_once_before_the_body() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    let ok = |_: &Request| Response::text(200, "stored");
+    let head = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    assert!(conn.receive(head, &mut out, ok));
+    assert_eq!(out, b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert!(conn.receive(b"da", &mut out, ok));
+    assert_eq!(out, b"HTTP/1.1 100 Continue\r\n\r\n", "once per request");
+    assert!(conn.receive(b"ta", &mut out, ok));
+    assert!(String::from_utf8_lossy(&out).ends_with("stored\n"));
+    // A body over the limit is refused at once, without inviting it.
+    let mut out = Vec::new();
+    let big = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n";
+    assert!(!Connection::new(Limits::default()).receive(big, &mut out, ok));
+    assert!(out.starts_with(b"HTTP/1.1 413"), "{}", String::from_utf8_lossy(&out));
+    // A body sent along with the head needs no invitation; HTTP/1.0 clients get none.
+    for wire in [&b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok"[..], b"PUT /bar HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"] {
+        let mut out = Vec::new();
+        Connection::new(Limits::default()).receive(wire, &mut out, ok);
+        assert!(!String::from_utf8_lossy(&out).contains("100 Continue"));
+    }
+}
+
+#[test]
+fn an_expectation_other_than_100_continue_is_417() {
+    let wire = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: coffee\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(parse_chunks([&wire[..]], Limits::default()).1, Some(417));
+}
