@@ -30,7 +30,7 @@ pub fn load(
     debug: Option<DebugPort>,
 ) -> Result<Box<dyn Serve>, String> {
     let config = AppConfig { debug, ..AppConfig::default() };
-    match kind(module).map_err(|why| format!("app module is not WebAssembly: {why}"))? {
+    match kind(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))? {
         Kind::Core => {
             let app = App::load_traced(module, store, tracer, config).map_err(|e| format!("app: {e}"))?;
             log::info!("app: a SpiderLightning core module, {} bytes", module.len());
