@@ -26,6 +26,16 @@ fn now_ns() -> u64 {
 
 /// Sends `request` and returns its whole response.
 pub fn send(net: &RefCell<Net>, request: &ClientRequest) -> Result<ClientResponse, ClientError> {
+    let result = fetch(net, request);
+    let (method, authority, path) = (&request.method, &request.authority, &request.path_with_query);
+    match &result {
+        Ok(response) => log::debug!("http out: {method} {authority}{path} -> {}, {} bytes", response.status, response.body.len()),
+        Err(e) => log::debug!("http out: {method} {authority}{path} -> {e:?}"),
+    }
+    result
+}
+
+fn fetch(net: &RefCell<Net>, request: &ClientRequest) -> Result<ClientResponse, ClientError> {
     let target = Target::parse(&request.authority)?;
     let mut bytes = Vec::new();
     write_request(request, &mut bytes)?;
@@ -56,10 +66,6 @@ pub fn send(net: &RefCell<Net>, request: &ClientRequest) -> Result<ClientRespons
     net.tcp(handle).abort();
     net.poll();
     net.remove(handle);
-    match &result {
-        Ok(response) => log::debug!("http out: {} {}{} -> {}, {} bytes", request.method, request.authority, request.path_with_query, response.status, response.body.len()),
-        Err(e) => log::debug!("http out: {} {}{} -> {e:?}", request.method, request.authority, request.path_with_query),
-    }
     result
 }
 
