@@ -79,9 +79,11 @@ fn resolve(net: &RefCell<Net>, name: &str, deadline: u64) -> Result<[u8; 4], Cli
             Lookup::Found(addr) => return Ok(addr),
             // smoltcp does not say why (no such name, no address, no answer): no rcode to give.
             Lookup::Failed => return Err(ClientError::Dns(None)),
+            // Out of time before the name resolved: a DNS failure too (wasi:http's DNS-timeout
+            // has no ClientError case yet).
             Lookup::Pending if now_ns() >= deadline => {
                 net.cancel_lookup(query);
-                return Err(ClientError::ConnectionTimeout);
+                return Err(ClientError::Dns(None));
             }
             Lookup::Pending => net.wait(),
         }
