@@ -117,19 +117,9 @@ impl ResponseReader {
             let rest = &bytes[at..];
             let taken = match self.state {
                 State::Head => self.head(rest)?,
-                State::Length(left) => {
-                    let n = left.min(rest.len());
-                    self.body(&rest[..n])?;
-                    self.state = if n == left { State::Done } else { State::Length(left - n) };
-                    (n > 0).then_some(n)
-                }
+                State::Length(left) => self.counted(rest, left, State::Done, State::Length)?,
                 State::ChunkSize => self.chunk_size(rest)?,
-                State::ChunkData(left) => {
-                    let n = left.min(rest.len());
-                    self.body(&rest[..n])?;
-                    self.state = if n == left { State::ChunkEnd } else { State::ChunkData(left - n) };
-                    (n > 0).then_some(n)
-                }
+                State::ChunkData(left) => self.counted(rest, left, State::ChunkEnd, State::ChunkData)?,
                 State::ChunkEnd => match rest.get(..2) {
                     None => None,
                     Some(b"\r\n") => {
@@ -211,6 +201,15 @@ impl ResponseReader {
             }
         };
         Ok(Some(len))
+    }
+
+    /// Takes what is here of `left` more body bytes: then the state is `whole` if they are all in,
+    /// else `more(still left)`.
+    fn counted(&mut self, rest: &[u8], left: usize, whole: State, more: fn(usize) -> State) -> Result<Option<usize>, ClientError> {
+        let n = left.min(rest.len());
+        self.body(&rest[..n])?;
+        self.state = if n == left { whole } else { more(left - n) };
+        Ok((n > 0).then_some(n))
     }
 
     fn chunk_size(&mut self, bytes: &[u8]) -> Result<Option<usize>, ClientError> {
