@@ -13,6 +13,7 @@ mod cpu;
 mod debug;
 mod exit;
 mod http;
+mod http_client;
 mod memory;
 mod net;
 mod random;

@@ -11,7 +11,7 @@ use uniwasm_runtime::wasi::{ClientError, ClientRequest, ClientResponse, Platform
 
 use crate::net::Net;
 use crate::random::Random;
-use crate::{apic, clock};
+use crate::{apic, clock, http_client};
 
 /// A line longer than this is logged in pieces.
 const MAX_LINE: usize = 4096;
@@ -71,7 +71,7 @@ impl Platform for KernelWasi {
         }
     }
 
-    fn send(&mut self, _: ClientRequest) -> Result<ClientResponse, ClientError> {
-        Err(ClientError::Internal("outgoing HTTP is not available in this kernel yet".into()))
+    fn send(&mut self, request: ClientRequest) -> Result<ClientResponse, ClientError> {
+        http_client::send(&self.net, &request)
     }
 }

@@ -11,6 +11,7 @@ pub mod component;
 pub mod debug;
 pub mod host;
 pub mod http;
+pub mod http_client;
 pub mod kv;
 pub mod resp;
 #[cfg(any(test, feature = "testing"))]
