@@ -1,4 +1,5 @@
 // The debugged app in the original module's terms: function names, probe sites, DWARF lines, values.
+import { isComponent, mainModule, withInstrumentedModule } from './component';
 import { LineTable } from './dwarfLine';
 import { instrument, siteIndex, type InstrumentResult, type ProbeSite } from './instrument';
 import { codeSectionStart, parseModule, type WasmModule } from './module';
@@ -6,13 +7,18 @@ import { codeSectionStart, parseModule, type WasmModule } from './module';
 /**
  * The debugged app in the original module's terms: its functions and their names, the probe sites
  * of the instrumented copy, and DWARF lines when the module has them. Everything the user sees at
- * the Wasm level (frame names, source lines, breakpoints, globals) comes from here.
+ * the Wasm level (frame names, source lines, breakpoints, globals) comes from here. For a
+ * component, that module is its main core module, and the instrumented copy is the component with
+ * that module instrumented.
  */
 export class WasmProgram {
+  /** The module debugged: the app, or the component's main core module. */
   readonly module: WasmModule;
+  /** The component's index of `module`, when the app is a component. */
+  readonly componentModule: number | undefined;
   readonly lines: LineTable | undefined;
   readonly sites: ProbeSite[];
-  /** The instrumented module, to boot with `wasm_debug=<sites.length>`. */
+  /** The instrumented module (or component), to boot with `wasm_debug=<sites.length>`. */
   readonly instrumented: Uint8Array;
   private readonly entries = new Map<number, ProbeSite>();
   /** Code offset → statement sites there (several when one offset starts several statements). */
@@ -20,9 +26,12 @@ export class WasmProgram {
   private readonly codeBase: number;
 
   constructor(original: Uint8Array) {
-    this.module = parseModule(original);
-    const result: InstrumentResult = instrument(original);
-    this.instrumented = result.module;
+    const main = isComponent(original) ? mainModule(original) : undefined;
+    const bytes = main?.bytes ?? original;
+    this.module = parseModule(bytes);
+    this.componentModule = main?.index;
+    const result: InstrumentResult = instrument(bytes);
+    this.instrumented = main ? withInstrumentedModule(original, main.index, result.module) : result.module;
     this.sites = result.sites;
     this.lines = LineTable.fromModule(this.module);
     this.codeBase = codeSectionStart(this.module);
