@@ -34,7 +34,7 @@ export interface LaunchOptions {
   machine?: Machine;
   qemuPath?: string;
   kernelArgs?: string[];
-  /** How long the guest may take to answer HTTP once running (for the `ready` line). Default none. */
+  /** How long the guest may take to listen for HTTP once running (for the `ready` line). Default none. */
   readyTimeoutMs?: number;
 }
 
