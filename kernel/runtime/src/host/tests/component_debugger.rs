@@ -30,7 +30,8 @@ const INSTRUMENTED: &str = r#"
       (call $probe (i32.const 0))
       (call $probe (i32.const 6))
       (global.set $count (i32.add (global.get $count) (i32.const 1)))
-      EXIT))
+      EXIT)
+    START)
   (core instance $main (instantiate $main (with "uniwasm:debug" (instance $stand-in))))
   (func $handle (param "request" (own $request)) (param "response-out" (own $response-out))
     (canon lift (core func $main "wasi:http/incoming-handler@0.2.0#handle")))
@@ -40,7 +41,7 @@ const INSTRUMENTED: &str = r#"
 
 /// The component, returning from `handle` (through its exit probe) or trapping before.
 fn component(trap: bool) -> Vec<u8> {
-    wat::parse_str(INSTRUMENTED.replace("EXIT", if trap { "unreachable" } else { "(call $probe (i32.const 9))" })).unwrap()
+    wat::parse_str(INSTRUMENTED.replace("EXIT", if trap { "unreachable" } else { "(call $probe (i32.const 9))" }).replace("START", "")).unwrap()
 }
 
 /// A platform with nothing behind it: the guest above never calls it.
@@ -103,6 +104,24 @@ fn the_component_stops_ready_then_at_a_breakpoint_in_handle_and_steps() {
     assert_eq!(get(&mut app).status, 500);
     assert_eq!(seen(1), [(REASON_BREAKPOINT, 0, 1), (REASON_STEP, 6, 1)]);
     assert_eq!((mailbox(&port).depth, mailbox(&port).in_wasm), (0, 0));
+}
+
+#[test]
+fn a_stop_in_a_start_function_shows_the_module_s_memory_and_globals() {
+    // A start function whose entry is site 3.
+    let start = "(func $start (call $probe (i32.const 12))) (start $start)";
+    let bytes = wat::parse_str(INSTRUMENTED.replace("EXIT", "").replace("START", start)).unwrap();
+    let (port, stops) = port_with(4, |m| match m.reason {
+        REASON_READY => set_bit(m, 3),
+        _ => {
+            assert_eq!((m.in_wasm, m.memory_size), (1, 65536));
+            // SAFETY: one global (set_up).
+            assert_eq!(unsafe { *(m.globals as *const u64) }, 41);
+        }
+    });
+    ComponentApp::load(&bytes, Box::new(NoPlatform), None, AppConfig { debug: Some(port), ..AppConfig::default() }).unwrap();
+    let seen: Vec<(u32, u32)> = stops.borrow().iter().map(|s| (s.reason, s.site)).collect();
+    assert_eq!(seen, [(REASON_READY, 0), (REASON_BREAKPOINT, 12)]);
 }
 
 #[test]
