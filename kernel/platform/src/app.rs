@@ -43,9 +43,6 @@ pub fn load(
             Ok(Box::new(app))
         }
         Kind::Component => {
-            if debug.is_some() {
-                return Err("app: Wasm-level debugging of a component is not supported yet".into());
-            }
             let app = ComponentApp::load(module, Box::new(wasi()), tracer, config).map_err(|e| format!("app: {e}"))?;
             log::info!("app: a component, {} bytes, serving {}", module.len(), app.handler());
             log::info!("app: imports {}", app.imports().join(", "));

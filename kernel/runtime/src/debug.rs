@@ -70,9 +70,10 @@ pub fn value_bits(value: &wasmi::Val) -> u64 {
     }
 }
 
-/// The mailbox's `trap_code` for an error that ended a call into the module.
-pub fn trap_code(error: &wasmi::Error) -> u32 {
-    error.as_trap_code().map_or(TRAP_HOST_ERROR, |code| u8::from(code) as u32)
+/// The mailbox's `trap_code` for a call into the module that ended with the Wasm trap `code`, or
+/// with none (a host function failed).
+pub fn trap_code(code: Option<wasmi::TrapCode>) -> u32 {
+    code.map_or(TRAP_HOST_ERROR, |code| u8::from(code) as u32)
 }
 
 /// One frame of the shadow call stack.

@@ -7,13 +7,14 @@ use super::load::{Component, CoreKind, LoadError, Options, Step};
 use super::types::{FlatType, FuncType, ResourceType};
 use super::values::Val;
 use super::{Host, Lifted, Trap};
+use crate::debug::{PROBE_FIELD, PROBE_MODULE};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use wasmi::{AsContextMut, Caller, Extern, Func, Global, Memory, Store, StoreLimits, StoreLimitsBuilder, Table, TrapCode};
+use wasmi::{AsContextMut, Caller, Extern, Func, Global, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Table, TrapCode};
 
 /// What a store's host functions and built-ins see.
 pub struct State<H> {
@@ -41,9 +42,14 @@ pub struct Limits {
 /// How a call into the component ended, when it did not return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
-    Trap(String),
+    /// The guest trapped (with wasmi's trap code), a host function failed or the canonical ABI was broken (no code).
+    Trap(String, Option<TrapCode>),
     OutOfFuel,
 }
+
+/// Makes, on the instance's store, the function linked to the debugger's probe import
+/// (docs/DEBUGGING.md, "Components").
+pub type MakeProbe<'a, H> = &'a dyn Fn(&mut Store<State<H>>) -> Func;
 
 /// A core instance: a module's, or exports bundled together.
 enum CoreInstance {
@@ -55,11 +61,27 @@ pub struct Instance<H> {
     pub store: Store<State<H>>,
     funcs: Vec<Func>,
     memories: Vec<Memory>,
+    probed: Option<wasmi::Instance>,
+}
+
+impl<H> Component<H> {
+    /// The core module that imports the debugger's probe: the one the instrumenter rewrote.
+    pub fn probed_module(&self) -> Option<&Module> {
+        self.modules.iter().find(|m| m.imports().any(|i| (i.module(), i.name()) == (PROBE_MODULE, PROBE_FIELD)))
+    }
 }
 
 impl<H: Host> Instance<H> {
-    /// Instantiates `component` with `host`: runs every core module's start function.
+    /// Instantiates `component` with `host`: runs every core module's start function. A core
+    /// module instrumented for the debugger is refused: it runs only under [`Instance::with_probe`].
     pub fn new(component: &Component<H>, host: H, limits: Limits) -> Result<Instance<H>, LoadError> {
+        Instance::with_probe(component, host, limits, None)
+    }
+
+    /// [`Instance::new`], linking `probe`'s function into the core module that imports the
+    /// debugger's probe. The instrumented component passes that module a stand-in instance for
+    /// the import (so that it validates); the stand-in is never linked.
+    pub fn with_probe(component: &Component<H>, host: H, limits: Limits, probe: Option<MakeProbe<'_, H>>) -> Result<Instance<H>, LoadError> {
         let state = State {
             host,
             handles: HandleTable::default(),
@@ -71,27 +93,32 @@ impl<H: Host> Instance<H> {
         let mut store = Store::new(&component.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_fuel(limits.init_fuel).map_err(|e| LoadError::Instantiate(e.to_string()))?;
-        let mut spaces = Spaces::default();
+        let mut spaces = Spaces { instances: Vec::new(), funcs: Vec::new(), tables: Vec::new(), memories: Vec::new(), globals: Vec::new(), probe, probed: None };
         for step in &component.steps {
             spaces.run(&mut store, component, step)?;
         }
         let dtors = component.guest_dtors.iter().map(|d| d.map(|i| spaces.funcs.get(i as usize).copied()).flatten()).collect();
         store.data_mut().guest_dtors = dtors;
-        Ok(Instance { store, funcs: spaces.funcs, memories: spaces.memories })
+        Ok(Instance { store, funcs: spaces.funcs, memories: spaces.memories, probed: spaces.probed })
+    }
+
+    /// The core instance the probe was linked into (see [`Instance::with_probe`]).
+    pub fn probed(&self) -> Option<wasmi::Instance> {
+        self.probed
     }
 
     /// Calls the lifted function with `args`; its post-return runs before this returns.
     pub fn call(&mut self, lifted: &Lifted, args: Vec<Val>) -> Result<Option<Val>, CallError> {
         let store = &mut self.store;
         store.data_mut().out_of_fuel = false;
-        let func = *self.funcs.get(lifted.core_func as usize).ok_or_else(|| CallError::Trap("no such function".into()))?;
-        let options = resolve(&self.funcs, &self.memories, &lifted.options).map_err(|t| CallError::Trap(t.0))?;
+        let func = *self.funcs.get(lifted.core_func as usize).ok_or_else(|| CallError::Trap("no such function".into(), None))?;
+        let options = resolve(&self.funcs, &self.memories, &lifted.options).map_err(|t| CallError::Trap(t.0, None))?;
         let flat = with_cx(store, &options, |cx| canonical::lower_export_args(cx, &lifted.ty, args)).map_err(|t| trap_of(store, t))?;
         let params: Vec<wasmi::Val> = flat.iter().map(|f| to_wasmi(*f)).collect();
         let (_, result_types) = canonical::core_signature(&lifted.ty, false);
         let mut results: Vec<wasmi::Val> = result_types.iter().map(|t| to_wasmi(zero(*t))).collect();
         func.call(&mut *store, &params, &mut results).map_err(|e| failed(store, &e))?;
-        let flat_results: Vec<Flat> = results.iter().map(from_wasmi).collect::<Result<_, _>>().map_err(|t| CallError::Trap(t.0))?;
+        let flat_results: Vec<Flat> = results.iter().map(from_wasmi).collect::<Result<_, _>>().map_err(|t| CallError::Trap(t.0, None))?;
         let value = with_cx(store, &options, |cx| canonical::lift_export_result(cx, &lifted.ty, &flat_results));
         if let Some(post) = lifted.options.post_return.and_then(|i| self.funcs.get(i as usize).copied()) {
             store.data_mut().may_leave = false;
@@ -109,36 +136,47 @@ impl<H: Host> Instance<H> {
 }
 
 fn trap_of<H>(store: &Store<State<H>>, t: Trap) -> CallError {
-    if store.data().out_of_fuel { CallError::OutOfFuel } else { CallError::Trap(t.0) }
+    if store.data().out_of_fuel { CallError::OutOfFuel } else { CallError::Trap(t.0, None) }
 }
 
 fn failed<H>(store: &Store<State<H>>, e: &wasmi::Error) -> CallError {
     if e.as_trap_code() == Some(TrapCode::OutOfFuel) || store.data().out_of_fuel {
         CallError::OutOfFuel
     } else {
-        CallError::Trap(e.to_string())
+        CallError::Trap(e.to_string(), e.as_trap_code())
     }
 }
 
 /// The core index spaces as the plan fills them.
-#[derive(Default)]
-struct Spaces {
+struct Spaces<'p, H> {
     instances: Vec<CoreInstance>,
     funcs: Vec<Func>,
     tables: Vec<Table>,
     memories: Vec<Memory>,
     globals: Vec<Global>,
+    probe: Option<MakeProbe<'p, H>>,
+    /// The instance that got the probe.
+    probed: Option<wasmi::Instance>,
 }
 
-impl Spaces {
-    fn run<H: Host>(&mut self, store: &mut Store<State<H>>, component: &Component<H>, step: &Step) -> Result<(), LoadError> {
+impl<H: Host> Spaces<'_, H> {
+    fn run(&mut self, store: &mut Store<State<H>>, component: &Component<H>, step: &Step) -> Result<(), LoadError> {
         let missing = |what: &str| LoadError::Instantiate(format!("the plan refers to a missing {what}"));
         match step {
-            Step::Instantiate { module, args } => {
-                let module = component.modules.get(*module).ok_or_else(|| missing("module"))?;
+            Step::Instantiate { module: index, args } => {
+                let module = component.modules.get(*index).ok_or_else(|| missing("module"))?;
                 let mut imports = Vec::new();
+                let mut probed = false;
                 for import in module.imports() {
                     let (ns, name) = (import.module(), import.name());
+                    if (ns, name) == (PROBE_MODULE, PROBE_FIELD) {
+                        let make = self.probe.ok_or_else(|| {
+                            LoadError::Instantiate(format!("core module {index} imports {ns}#{name}: it is instrumented for the Wasm-level debugger, and runs only under it (wasm_debug)"))
+                        })?;
+                        imports.push(Extern::Func(make(store)));
+                        probed = true;
+                        continue;
+                    }
                     let arg = args.iter().find(|(n, _)| n == ns).ok_or_else(|| LoadError::Instantiate(format!("no instance given for import {ns}#{name}")))?;
                     let instance = self.instances.get(arg.1 as usize).ok_or_else(|| missing("core instance"))?;
                     imports.push(export_of(store, instance, name).ok_or_else(|| LoadError::Instantiate(format!("{ns} does not export {name}")))?);
@@ -147,6 +185,9 @@ impl Spaces {
                     let why = if store.data().out_of_fuel || e.as_trap_code() == Some(TrapCode::OutOfFuel) { "ran out of fuel".to_string() } else { e.to_string() };
                     LoadError::Instantiate(why)
                 })?;
+                if probed {
+                    self.probed = Some(instance);
+                }
                 self.instances.push(CoreInstance::Module(instance));
             }
             Step::Bundle(items) => {

@@ -2,7 +2,9 @@
 //! component's `wasi:http/incoming-handler#handle` under the request's fuel, and what it set on
 //! its `response-outparam` (or why it did not) becomes the response. One instance serves request
 //! after request; a trap or running out of fuel poisons it, and the next request gets a fresh one.
+//! Under the Wasm-level debugger, the instrumented core module gets the probe (docs/DEBUGGING.md).
 
+use super::debugger::{self, Debugged};
 use super::outcome::{respond, Outcome};
 use super::{engine, tracing, AppConfig};
 use crate::component::{CallError, Component, Instance, Lifted, Limits, LoadError};
@@ -14,6 +16,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use wasmi::{Func, TrapCode};
 
 /// The interface a `wasi:http/proxy` component exports, at the oldest version this host serves.
 pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2.0";
@@ -29,6 +32,7 @@ pub struct ComponentApp {
     poisoned: bool,
     tracer: Option<Box<dyn Tracer>>,
     last_request_id: u64,
+    debugged: Debugged,
 }
 
 /// Why a component could not start.
@@ -61,9 +65,22 @@ impl ComponentApp {
             return Err(ComponentLoadError::NoHandler(component.exports().map(String::from).collect()));
         };
         let handler_name = component.exports().find(|p| p.starts_with("wasi:http/incoming-handler") && p.ends_with("#handle")).unwrap_or("handle").to_string();
-        let host = WasiHost::new(platform, Vec::new(), Vec::new());
-        let instance = Instance::new(&component, host, limits(&config)).map_err(ComponentLoadError::Load)?;
-        Ok(ComponentApp { component, handler, handler_name, config, instance: Some(instance), poisoned: false, tracer, last_request_id: 0 })
+        if let Some(port) = config.debug {
+            debugger::ready(port, component.probed_module());
+        }
+        let mut app = ComponentApp {
+            component,
+            handler,
+            handler_name,
+            config,
+            instance: None,
+            poisoned: false,
+            tracer,
+            last_request_id: 0,
+            debugged: Debugged::new(config.debug),
+        };
+        app.instantiate(platform).map_err(ComponentLoadError::Load)?;
+        Ok(app)
     }
 
     /// What the component imports, as it names them.
@@ -105,14 +122,22 @@ impl ComponentApp {
             return Outcome::Trapped(e.to_string());
         }
         let handles = instance.store.data_mut().host.begin_request(request);
-        let called = instance.call(&self.handler, alloc::vec![handles.request, handles.response_out]);
+        let called = debugger::in_wasm(self.debugged.port, || {
+            let called = instance.call(&self.handler, alloc::vec![handles.request, handles.response_out]);
+            match &called {
+                Err(CallError::OutOfFuel) => self.debugged.trapped(&instance.store, Some(TrapCode::OutOfFuel)),
+                Err(CallError::Trap(_, code)) => self.debugged.trapped(&instance.store, *code),
+                Ok(_) => {}
+            }
+            called
+        });
         let answer = instance.store.data_mut().host.take_answer(handles.id);
         match called {
             Err(CallError::OutOfFuel) => {
                 self.poisoned = true;
                 Outcome::OutOfFuel
             }
-            Err(CallError::Trap(why)) => {
+            Err(CallError::Trap(why, _)) => {
                 self.poisoned = true;
                 Outcome::Trapped(why)
             }
@@ -123,10 +148,20 @@ impl ComponentApp {
     /// Replaces a trapped instance by a fresh one, on the same platform.
     fn restart(&mut self) -> Result<(), LoadError> {
         let old = self.instance.take().ok_or_else(|| LoadError::Instantiate("no instance".into()))?;
-        let platform = old.store.into_data().host.into_platform();
-        let instance = Instance::new(&self.component, WasiHost::new(platform, Vec::new(), Vec::new()), limits(&self.config))?;
-        self.instance = Some(instance);
+        self.instantiate(old.store.into_data().host.into_platform())?;
         self.poisoned = false;
+        Ok(())
+    }
+
+    /// Instantiates the component on `platform` (its start functions run Wasm: the debugger sees
+    /// them), with the debugger's probe when debugging.
+    fn instantiate(&mut self, platform: Box<dyn Platform>) -> Result<(), LoadError> {
+        let host = WasiHost::new(platform, Vec::new(), Vec::new());
+        let probe = self.debugged.port.map(|port| move |store: &mut _| Func::wrap(store, debugger::probe(port)));
+        let make = probe.as_ref().map(|p| p as &dyn Fn(&mut _) -> Func);
+        let instance = debugger::in_wasm(self.debugged.port, || Instance::with_probe(&self.component, host, limits(&self.config), make))?;
+        self.debugged.instance = instance.probed();
+        self.instance = Some(instance);
         Ok(())
     }
 }

@@ -165,7 +165,7 @@ fn a_host_resource_is_made_borrowed_and_dropped_through_handles() {
 #[test]
 fn a_bad_handle_is_a_trap_naming_the_function_and_the_handle() {
     let (component, mut instance) = instance();
-    let Err(CallError::Trap(why)) = call(&mut instance, &component, "bad-handle", vec![]) else { panic!("no trap") };
+    let Err(CallError::Trap(why, _)) = call(&mut instance, &component, "bad-handle", vec![]) else { panic!("no trap") };
     assert!(why.contains("test:demo/host@0.1.0#[method]counter.add") && why.contains("unknown resource handle 99"), "{why}");
 }
 
