@@ -152,12 +152,11 @@ impl App {
     }
 }
 
-/// The engine an app runs on: fuel metered, functions compiled when first called.
+/// The engine an app runs on: fuel metered, functions compiled when first called. 64-bit memories
+/// are refused by the validator: wasmi's `memory64` feature is off (Cargo.toml).
 fn engine() -> Engine {
     let mut config = Config::default();
-    // The canonical ABI's pointers are 32-bit, so 64-bit memories have no use here; and
-    // growing one with a maximum near 2^48 pages panics inside wasmi 1.1 (found by fuzzing).
-    config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation).wasm_memory64(false);
+    config.consume_fuel(true).compilation_mode(CompilationMode::LazyTranslation);
     Engine::new(&config)
 }
 
