@@ -34,10 +34,10 @@ impl Debugged {
     fn snapshot(&self, ctx: impl AsContext, snapshot: &mut Snapshot<'_>) {
         let ctx = ctx.as_context();
         if let Some(memory) = self.memory {
-            snapshot.memory = (memory.data_ptr(&ctx) as u64, memory.data_size(&ctx) as u64);
+            snapshot.memory = (memory.data_ptr(ctx) as u64, memory.data_size(ctx) as u64);
         }
         for (bits, global) in snapshot.globals.iter_mut().zip(&self.globals) {
-            *bits = debug::value_bits(&global.get(&ctx));
+            *bits = debug::value_bits(&global.get(ctx));
         }
     }
 }
