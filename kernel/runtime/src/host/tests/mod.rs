@@ -1,0 +1,5 @@
+//! The host's unit tests, one file per concern of `host/` (its public surface is tested in runtime/tests/).
+
+mod debugger;
+mod outcome;
+mod slight_http_server;
