@@ -4,19 +4,22 @@
 // (closed loop, 1 thread, C connections), then p50/p99 at half that peak with the fixed-rate,
 // open-loop generator bench/rate/rate.c. Figures are medians over the runs.
 // usage: node out/bench/throughput.bench.js [--runs N] [--seconds S] [--connections C] TARGET...
-//   TARGET: unikernel=KERNEL | linux | host
+//   TARGET: unikernel=KERNEL | linux | host; two kernels compare (results named by their TARGET)
 import { startEmbeddedRedis } from '../src/redis/embedded';
 import { expect200, median, parseTarget, start, type Target } from './lib';
 import { fixedRate, wrk, type LoadResult } from './load';
 
 const PATHS = ['/hello', '/foo'];
 
-function options(argv: string[]): { runs: number; seconds: number; connections: number; targets: Target[] } {
-  const o = { runs: 10, seconds: 3, connections: 8, targets: [] as Target[] };
+function options(argv: string[]): { runs: number; seconds: number; connections: number; targets: Target[]; names: string[] } {
+  const o = { runs: 10, seconds: 3, connections: 8, targets: [] as Target[], names: [] as string[] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--runs' || flag === '--seconds' || flag === '--connections') o[flag.slice(2) as 'runs'] = Number(argv[++i]);
-    else o.targets.push(parseTarget(flag));
+    else {
+      o.targets.push(parseTarget(flag));
+      o.names.push(flag);
+    }
   }
   if (o.targets.length === 0) throw new Error('usage: throughput.bench.js [--runs N] [--seconds S] [--connections C] unikernel=KERNEL|linux|host...');
   return o;
@@ -64,7 +67,9 @@ async function measure(target: Target, o: ReturnType<typeof options>) {
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const results: Record<string, unknown> = {};
-  for (const target of o.targets) results[target.kind] = await measure(target, o);
+  // Named by kind, or by the whole argument when two targets share a kind (two kernels).
+  const name = (i: number) => (o.targets.filter((t) => t.kind === o.targets[i]!.kind).length > 1 ? o.names[i]! : o.targets[i]!.kind);
+  for (const [i, target] of o.targets.entries()) results[name(i)] = await measure(target, o);
   console.log(JSON.stringify({ runs: o.runs, seconds: o.seconds, connections: o.connections, results }, null, 2));
 }
 

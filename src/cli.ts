@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { buildAll } from './builder/all';
 import { RunSession } from './run/session';
 import { TraceFile } from './trace/file';
+import { whenParentDies } from './util/parentDeath';
 import { productRoot } from './util/paths';
 import { ACCELS, MACHINES, RUN_DEFAULTS, RUN_LIMITS, type AccelChoice, type Machine } from './run/options';
 
@@ -89,6 +90,10 @@ async function run(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal); // 'on', not 'once': execa's signal-exit re-raises the signal when no other listener is left
   process.on('SIGTERM', onSignal);
+  whenParentDies(() => {
+    console.error('uniwasm: the process that started this run has ended; stopping');
+    onSignal();
+  });
   try {
     const observers = traceFile ? [{ traceLine: (line: string) => traceFile.write(line) }] : [];
     session = await RunSession.start({ ...options, observers, signal: controller.signal });

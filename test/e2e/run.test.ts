@@ -1,7 +1,8 @@
 // `uniwasm run` end to end under TCG: real QEMU, real embedded Redis, real HTTP client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,56 @@ test('run boots, prints ready, answers HTTP, and SIGTERM leaves no QEMU or Redis
   assert.equal(await cli.exited, 0);
   assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuNeedle), [], 'no QEMU left');
   assert.deepEqual(pidsMatching('redis-server', `:${redisPort}`), [], 'no Redis left');
+});
+
+/** Waits for the `ready URL` line on `child`'s stdout (a CLI started by another program). */
+async function readyLine(child: ChildProcess): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /^ready (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ready:\n${out}`)));
+  });
+}
+
+/** Waits until no process runs whose command line has every needle; fails after `limitMs`. */
+async function gone(limitMs: number, ...needles: string[]): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (pidsMatching(...needles).length) {
+    assert.ok(Date.now() < deadline, `still running after ${limitMs} ms: ${needles.join(' ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a run started by npx ends, QEMU and Redis with it, when npx is sent SIGTERM', { timeout: 180_000 }, async () => {
+  // A project that depends on uniwasm, as a user's would: npx finds its bin in node_modules/.bin.
+  const project = mkdtempSync(join(tmpdir(), 'uniwasm-npx-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'npx-user', version: '1.0.0', private: true }));
+  mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(productRoot(), join(project, 'node_modules', 'uniwasm'));
+  const bin = join(project, 'node_modules', '.bin', 'uniwasm');
+  writeFileSync(bin, `#!/bin/sh\nexec node ${join(productRoot(), 'dist', 'cli.js')} "$@"\n`);
+  chmodSync(bin, 0o755);
+  const port = await freePort();
+  const npx = spawn('npx', ['--no-install', 'uniwasm', 'run', '--app', demo, '--port', String(port)], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  await readyLine(npx);
+  npx.kill('SIGTERM');
+  await gone(30_000, 'dist/cli.js', 'run', `--port ${port}`);
+  await gone(10_000, 'qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+});
+
+test('a run ends when the process that started it is SIGKILLed', { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  // The shell stays the CLI's parent (`; true`: no exec), then dies without a word.
+  const cli = `node ${join(productRoot(), 'dist', 'cli.js')} run --app ${demo} --port ${port}; true`;
+  const shell = spawn('sh', ['-c', cli], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await readyLine(shell);
+  shell.kill('SIGKILL');
+  await gone(30_000, 'dist/cli.js', 'run', `--port ${port}`);
+  await gone(10_000, 'qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
 });
 
 test('a malformed kernel argument fails the boot with the guest’s own error', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching } from '../support/processes';
 import {
-  type CodeServer, exampleWorkspace, packageWithKernel, type Page, runCommand, RUNS, screenshot, startCodeServer,
+  type CodeServer, exampleWorkspace, packageWithKernel, type Page, pickInQuickInput, runCommand, RUNS, screenshot, startCodeServer,
   statusBarText, waitForNotification, withWorkbench,
 } from './harness';
 
@@ -121,11 +121,8 @@ test('Run with the host port taken: a message names the port, the status bar say
 /** Runs the task labelled `label` through "Tasks: Run Task" (two quick picks in a row). */
 async function runTask(page: Page, label: string): Promise<void> {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill('>Tasks: Run Task');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Tasks: Run Task/ }).first().click();
-  await input.fill(label);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
+  await pickInQuickInput(page, '>Tasks: Run Task', /^Tasks: Run Task/);
+  await pickInQuickInput(page, label, new RegExp(label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 

@@ -343,25 +343,33 @@ export async function withWorkbench<T>(url: string, name: string, body: (page: P
 /** Runs a command by its palette title (e.g. "Uniwasm: Run App") through F1. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
   // The row labelled exactly so, not one that merely contains the title ("Run" would match "Run App");
   // its aria-label may go on with ", recently used".
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`);
+  await pickInQuickInput(page, `>${title}`, new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`));
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/**
+ * Types `text` into the open quick input and clicks the first row whose aria-label matches `row`,
+ * waiting on what the widget shows, not on time: on a loaded machine the palette may still be
+ * setting itself up (and reset the text typed) or filtering when first looked at, so the text is
+ * typed again whenever the input does not hold it, and the rows are read again until one matches.
+ */
+export async function pickInQuickInput(page: Page, text: string, row: RegExp): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
   const rows = page.locator('.quick-input-list .monaco-list-row');
-  // The list filters as it renders: look again until the entry shows up.
-  for (const deadline = Date.now() + 30_000; ;) {
+  for (const deadline = Date.now() + 120_000; ;) {
+    if ((await input.inputValue()) !== text) await input.fill(text);
     const labels = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
-    const index = labels.findIndex((l) => exact.test(l));
+    const index = labels.findIndex((l) => row.test(l));
     if (index >= 0) {
       await rows.nth(index).click();
-      break;
+      return;
     }
-    if (Date.now() > deadline) throw new Error(`no palette entry "${title}" among: ${labels.join(' | ')}`);
+    if (Date.now() > deadline) throw new Error(`no quick input row ${row} for "${text}" (input holds "${await input.inputValue()}") among: ${labels.join(' | ')}`);
     await page.waitForTimeout(100);
   }
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
 /** Waits for a notification toast containing `text`; returns its full text. */

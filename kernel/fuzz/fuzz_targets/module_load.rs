@@ -18,7 +18,7 @@ use uniwasm_runtime::host::{App, AppConfig};
 use uniwasm_runtime::http::{Method, Request};
 use uniwasm_runtime::kv::MemoryStore;
 
-/// What the host provides (host.rs `IMPORTS`).
+/// What the host provides (`IMPORTS` in runtime/src/host/slight_imports.rs).
 const IMPORTS: &str = r#"(module
   (import "spiderlightning:slight/keyvalue" "[static]keyvalue.open" (func (param i32 i32 i32)))
   (import "spiderlightning:slight/keyvalue" "[method]keyvalue.get" (func (param i32 i32 i32 i32)))

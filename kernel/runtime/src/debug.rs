@@ -71,9 +71,26 @@ pub fn value_bits(value: &wasmi::Val) -> u64 {
 }
 
 /// The mailbox's `trap_code` for a call into the module that ended with the Wasm trap `code`, or
-/// with none (a host function failed).
+/// with none (a host function failed). The numbers are the mailbox's (docs/DEBUGGING.md, decoded
+/// by src/debug/wasm/mailbox.ts): wasmi 1.1's `TrapCode` numbers, kept when wasmi 2.0 shifted its
+/// own by one.
 pub fn trap_code(code: Option<wasmi::TrapCode>) -> u32 {
-    code.map_or(TRAP_HOST_ERROR, |code| u8::from(code) as u32)
+    use wasmi::TrapCode::*;
+    let Some(code) = code else { return TRAP_HOST_ERROR };
+    match code {
+        UnreachableCodeReached => 0,
+        MemoryOutOfBounds => 1,
+        TableOutOfBounds => 2,
+        IndirectCallToNull => 3,
+        IntegerDivisionByZero => 4,
+        IntegerOverflow => 5,
+        BadConversionToInteger => 6,
+        StackOverflow => 7,
+        BadSignature => 8,
+        OutOfFuel => 9,
+        GrowthOperationLimited => 10,
+        OutOfSystemMemory => 11,
+    }
 }
 
 /// One frame of the shadow call stack.

@@ -19,20 +19,20 @@ export type StepMode = keyof typeof STEP_MODE;
 export const STOP_REASON = { 1: 'step', 2: 'breakpoint', 3: 'pause', 4: 'trap', 5: 'ready' } as const;
 export type MailboxStopReason = (typeof STOP_REASON)[keyof typeof STOP_REASON];
 
-/** wasmi's TrapCode numbers (wasmi_core 2.0, which starts at 1), plus the runtime's code for a failing host function. */
+/** The mailbox's trap codes (wasmi 1.1's TrapCode numbers, kept by the runtime since wasmi 2.0 shifted its own; 11 is new in 2.0), plus the runtime's code for a failing host function. */
 const TRAP_CODES: Record<number, string> = {
-  1: 'unreachable executed',
-  2: 'out-of-bounds memory access',
-  3: 'out-of-bounds table access',
-  4: 'indirect call to null',
-  5: 'integer division by zero',
-  6: 'integer overflow',
-  7: 'invalid conversion to integer',
-  8: 'call stack exhausted',
-  9: 'indirect call signature mismatch',
-  10: 'out of fuel',
-  11: 'growth operation limited',
-  12: 'out of system memory',
+  0: 'unreachable executed',
+  1: 'out-of-bounds memory access',
+  2: 'out-of-bounds table access',
+  3: 'indirect call to null',
+  4: 'integer division by zero',
+  5: 'integer overflow',
+  6: 'invalid conversion to integer',
+  7: 'call stack exhausted',
+  8: 'indirect call signature mismatch',
+  9: 'out of fuel',
+  10: 'growth operation limited',
+  11: 'out of system memory',
   0xffff_ffff: 'host function failed',
 };
 

@@ -252,3 +252,25 @@ fn each_host_call_starts_with_an_empty_shadow_stack() {
     port.in_wasm(true);
     assert_eq!(mailbox(&port).depth, 0);
 }
+
+#[test]
+fn trap_codes_keep_the_numbers_the_adapter_decodes() {
+    use wasmi::TrapCode::*;
+    let codes = [
+        UnreachableCodeReached,
+        MemoryOutOfBounds,
+        TableOutOfBounds,
+        IndirectCallToNull,
+        IntegerDivisionByZero,
+        IntegerOverflow,
+        BadConversionToInteger,
+        StackOverflow,
+        BadSignature,
+        OutOfFuel,
+        GrowthOperationLimited,
+        OutOfSystemMemory,
+    ];
+    let numbers: Vec<u32> = codes.into_iter().map(|code| trap_code(Some(code))).collect();
+    assert_eq!(numbers, (0..12).collect::<Vec<u32>>());
+    assert_eq!(trap_code(None), TRAP_HOST_ERROR);
+}

@@ -115,7 +115,7 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   wasm.stop = { mailbox: await wasm.read(client) };
   assert.deepEqual(wasm.describeStop(wasm.stop), { reason: 'function breakpoint', hit: [1] });
   assert.equal(wasm.exceptionInfo(), undefined);
-  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 4, trapCode: 5, depth: 1, currentSite: entry.site }));
+  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 4, trapCode: 4, depth: 1, currentSite: entry.site }));
   wasm.stop = { mailbox: await wasm.read(client) };
   assert.deepEqual(wasm.describeStop(wasm.stop), { reason: 'exception', hit: [], text: 'integer division by zero' });
   assert.match(wasm.exceptionInfo()!.description!, /Wasm trap: integer division by zero after fact/);
