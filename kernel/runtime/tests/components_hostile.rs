@@ -177,6 +177,23 @@ fn host_objects_cloned_without_end_meet_the_host_memory_limit() {
     serves_on_a_fresh_instance(&mut app);
 }
 
+#[test]
+fn requests_the_component_keeps_meet_the_host_memory_limit_at_its_next_host_call() {
+    // The component never drops its incoming-request: each keeps its 1 MiB body on the host.
+    let mut app = app();
+    let body = vec![b'x'; 1 << 20];
+    let mut post = |path: &str| {
+        let request = Request { method: Method::Post, uri: path.into(), headers: vec![], body: Some(body.clone()), keep_alive: true };
+        app.handle(&request)
+    };
+    let answers: Vec<Response> = (0..65).map(|_| post("/none")).collect();
+    let limit = answers.iter().position(|r| text(r).contains("the instance's host objects would exceed 67108864 bytes"));
+    assert_eq!(limit, Some(64), "the 65th request takes the host past 64 MiB");
+    assert!(answers[..64].iter().all(|r| text(r).contains("returned without setting a response")));
+    assert!(text(&answers[64]).starts_with("the handler trapped: wasi:http/types@0.2.0#[method]incoming-request.path-with-query: "));
+    serves_on_a_fresh_instance(&mut app);
+}
+
 // ---- components the loader refuses ----
 
 fn refused(bytes: &[u8]) -> String {

@@ -4,7 +4,7 @@
 //! size limit, immutable child fields, a body taken once).
 
 use super::io::{Body, BodyBuf, InputStream, OutputStream, Pollable};
-use super::meter::Meter;
+use super::meter::{HeldBytes, Meter};
 use super::objects::{take, Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -146,12 +146,12 @@ pub struct IncomingRequest {
     pub authority: Option<String>,
     pub headers: Fields,
     /// Taken by `consume`.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<HeldBytes>,
 }
 
 pub struct IncomingBody {
     /// Taken by `stream`.
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<HeldBytes>,
 }
 
 pub struct OutgoingResponse {

@@ -2,7 +2,7 @@
 //! from its bytes, a response's body is written into a buffer the host answers with, stdout and
 //! stderr go to the platform's console.
 
-use super::meter::Meter;
+use super::meter::{HeldBytes, Meter};
 use super::objects::{Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -27,7 +27,7 @@ pub enum Pollable {
 
 pub enum InputStream {
     /// Bytes the host has whole (a request's body, a response's), read from `pos`.
-    Bytes { data: Vec<u8>, pos: usize },
+    Bytes { data: HeldBytes, pos: usize },
     /// stdin: closed from the start.
     Empty,
 }

@@ -19,7 +19,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use http::{Answer, Fields, IncomingRequest};
-use meter::Meter;
+use meter::{HeldBytes, Meter};
 use objects::{Kind, Object, Objects};
 pub use outgoing::{ClientError, ClientRequest, ClientResponse};
 
@@ -102,7 +102,7 @@ impl WasiHost {
             path_with_query: request.uri.clone(),
             authority,
             headers: Fields::received(&self.meter, &request.headers),
-            body: Some(request.body.clone().unwrap_or_default()),
+            body: Some(HeldBytes::new(&self.meter, request.body.clone().unwrap_or_default())),
         };
         let request = Val::Own(self.objects.insert(Object::IncomingRequest(incoming)));
         let response_out = Val::Own(self.objects.insert(Object::ResponseOutparam(id)));
@@ -155,6 +155,7 @@ impl Host for WasiHost {
     }
 
     fn call(&mut self, func: u32, args: Vec<Val>) -> Result<Option<Val>, Trap> {
+        self.meter.check()?;
         let f = FUNCTIONS
             .get((func >> 16) as usize)
             .and_then(|t| t.get((func & 0xffff) as usize))

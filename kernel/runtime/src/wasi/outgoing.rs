@@ -4,6 +4,7 @@
 
 use super::http::{Fields, OutgoingBody, OutgoingRequest, RequestOptions};
 use super::io::{BodyBuf, Pollable};
+use super::meter::HeldBytes;
 use super::objects::{take, Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -70,7 +71,7 @@ pub struct IncomingResponse {
     pub status: u16,
     pub headers: Fields,
     /// Taken by `consume`.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<HeldBytes>,
 }
 
 pub enum FutureResponse {
@@ -238,7 +239,7 @@ fn future_get(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
     };
     let inner = match result {
         Ok(r) => {
-            let response = IncomingResponse { status: r.status, headers: Fields::received_bytes(&h.meter, r.headers), body: Some(r.body) };
+            let response = IncomingResponse { status: r.status, headers: Fields::received_bytes(&h.meter, r.headers), body: Some(HeldBytes::new(&h.meter, r.body)) };
             Val::ok(Some(Val::Own(h.objects.insert(Object::IncomingResponse(response)))))
         }
         Err(e) => Val::err(Some(e.val())),
