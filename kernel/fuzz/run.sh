@@ -16,7 +16,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-http_request resp_decode abi_lift module_load}
+targets=${*:-http_request resp_decode abi_lift module_load component_lift component_load}
 
 work=$(cd "$here/.." && pwd)/target/fuzz
 flags="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
@@ -47,12 +47,20 @@ bin_of() {
   esac
 }
 
-# The guests of the runtime's tests seed module_load (they are not in git as .wasm).
-seeds=$work/seeds/module_load
-mkdir -p "$seeds"
+# The guests of the runtime's tests seed module_load and component_load (they are not in git as
+# .wasm); so do the example components, when they are built. Components need wasm-tools.
+seeds=$work/seeds
+wasm_tools=$here/../../.uniwasm/tools/bin/wasm-tools
+mkdir -p "$seeds/module_load" "$seeds/component_load"
 for wat in "$here"/../runtime/tests/guests/*.wat; do
-  wat2wasm --enable-all -o "$seeds/$(basename "$wat" .wat).wasm" "$wat"
+  name=$(basename "$wat" .wat)
+  if grep -q '^(component' "$wat"; then
+    [ -x "$wasm_tools" ] && "$wasm_tools" parse -o "$seeds/component_load/$name.wasm" "$wat"
+  else
+    wat2wasm --enable-all -o "$seeds/module_load/$name.wasm" "$wat"
+  fi
 done
+cp "$here"/../../examples/http-component-*/build/http-component-*.wasm "$seeds/component_load/" 2>/dev/null || true
 
 results=$work/results.log
 commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -66,7 +74,7 @@ for target in $targets; do
   log=$work/logs/$target.$$.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   extra=
-  [ "$target" = module_load ] && extra=$seeds
+  case $target in module_load | component_load) extra=$seeds/$target ;; esac
   before=$(ls "$artifacts" | wc -l)
   start=$(date +%s)
   status=0

@@ -19,3 +19,7 @@ pub fn chunks(seed: u8, data: &[u8]) -> Vec<&[u8]> {
     }
     out
 }
+
+/// The allocator that measures what a guest makes the host allocate: the runtime tests' own.
+#[path = "../../runtime/tests/common/counting.rs"]
+pub mod counting;
