@@ -26,19 +26,8 @@ static ALLOCATOR: Counting = Counting;
 /// A type as the fuzzer describes it; `build` bounds it.
 #[derive(Arbitrary, Debug)]
 enum Shape {
-    Bool,
-    S8,
-    U8,
-    S16,
-    U16,
-    S32,
-    U32,
-    S64,
-    U64,
-    F32,
-    F64,
-    Char,
-    String,
+    /// One of [`PRIMITIVES`].
+    Primitive(u8),
     List(Box<Shape>),
     Record(Vec<Shape>),
     Tuple(Vec<Shape>),
@@ -51,6 +40,11 @@ enum Shape {
     Borrow(u8),
 }
 
+const PRIMITIVES: [Type; 13] = [
+    Type::Bool, Type::S8, Type::U8, Type::S16, Type::U16, Type::S32, Type::U32, Type::S64, Type::U64, Type::F32, Type::F64,
+    Type::Char, Type::String,
+];
+
 const RESOURCES: [ResourceType; 4] = [ResourceType::Host(0), ResourceType::Host(1), ResourceType::Guest(0), ResourceType::Guest(1)];
 
 fn names(n: usize) -> Vec<String> {
@@ -60,23 +54,11 @@ fn names(n: usize) -> Vec<String> {
 fn build(shape: &Shape, depth: u32) -> Type {
     let inner = |s: &Shape| build(s, depth + 1);
     let few = |v: &[Shape]| v.iter().take(8).map(inner).collect::<Vec<_>>();
-    if depth >= 5 && !matches!(shape, Shape::Own(_) | Shape::Borrow(_) | Shape::Enum(_) | Shape::Flags(_)) {
+    if depth >= 5 && !matches!(shape, Shape::Primitive(_) | Shape::Own(_) | Shape::Borrow(_) | Shape::Enum(_) | Shape::Flags(_)) {
         return Type::U8;
     }
     match shape {
-        Shape::Bool => Type::Bool,
-        Shape::S8 => Type::S8,
-        Shape::U8 => Type::U8,
-        Shape::S16 => Type::S16,
-        Shape::U16 => Type::U16,
-        Shape::S32 => Type::S32,
-        Shape::U32 => Type::U32,
-        Shape::S64 => Type::S64,
-        Shape::U64 => Type::U64,
-        Shape::F32 => Type::F32,
-        Shape::F64 => Type::F64,
-        Shape::Char => Type::Char,
-        Shape::String => Type::String,
+        Shape::Primitive(n) => PRIMITIVES[usize::from(*n) % PRIMITIVES.len()].clone(),
         Shape::List(e) => Type::List(Arc::new(inner(e))),
         Shape::Record(f) => Type::Record(Arc::new(Record::new(names(f.len().min(8)).into_iter().zip(few(f)).collect()))),
         Shape::Tuple(f) => Type::Tuple(Arc::new(Record::tuple(few(f)))),

@@ -94,18 +94,10 @@ fn template(bytes: Vec<u8>) -> Template {
         .map(|(_, start, range)| {
             let config = wasm_smith::Config {
                 module_shape: Some(bytes[range.clone()].to_vec()),
-                // Proposals this host's wasmi does not enable, or the component model forbids.
-                gc_enabled: false,
-                exceptions_enabled: false,
-                threads_enabled: false,
-                simd_enabled: false,
-                relaxed_simd_enabled: false,
-                wide_arithmetic_enabled: false,
+                // The canonical ABI's pointers are 32-bit.
                 memory64_enabled: false,
-                max_memory32_bytes: 8 << 20,
-                max_funcs: 20,
                 max_instructions: 300,
-                ..wasm_smith::Config::default()
+                ..uniwasm_fuzz::smith_config()
             };
             (start, range, config)
         })
