@@ -2,46 +2,14 @@
 //! runtime's component host with a fake platform: the answers wasmtime gives, and the component's
 //! failures turned into statuses while the app keeps serving.
 
+mod common;
+
+use common::platform::FakePlatform;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Instant;
 use uniwasm_runtime::host::{AppConfig, ComponentApp};
 use uniwasm_runtime::http::{Method, Request, Response};
-use uniwasm_runtime::wasi::{ClientError, ClientRequest, ClientResponse, Platform};
-
-/// A platform whose console the test reads.
-struct FakePlatform {
-    started: Instant,
-    console: Rc<RefCell<Vec<u8>>>,
-    seed: u64,
-}
-
-impl Platform for FakePlatform {
-    fn monotonic_ns(&self) -> u64 {
-        self.started.elapsed().as_nanos() as u64
-    }
-    fn wall_clock(&self) -> (u64, u32) {
-        (1_700_000_000, 0)
-    }
-    fn random(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            *b = (self.seed >> 33) as u8;
-        }
-    }
-    fn console(&mut self, _stderr: bool, bytes: &[u8]) {
-        self.console.borrow_mut().extend_from_slice(bytes);
-    }
-    fn wait_until(&mut self, deadline_ns: u64) {
-        while self.monotonic_ns() < deadline_ns {
-            std::hint::spin_loop();
-        }
-    }
-    fn send(&mut self, _: ClientRequest) -> Result<ClientResponse, ClientError> {
-        Err(ClientError::ConnectionRefused)
-    }
-}
 
 /// The built component of `examples/<name>` (scripts/test.sh builds the examples first).
 fn component(name: &str) -> Vec<u8> {
@@ -51,7 +19,7 @@ fn component(name: &str) -> Vec<u8> {
 
 fn app(name: &str) -> (ComponentApp, Rc<RefCell<Vec<u8>>>) {
     let console = Rc::new(RefCell::new(Vec::new()));
-    let platform = FakePlatform { started: Instant::now(), console: console.clone(), seed: 7 };
+    let platform = FakePlatform::new(console.clone());
     let app = ComponentApp::load(&component(name), Box::new(platform), None, AppConfig::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
     (app, console)
 }

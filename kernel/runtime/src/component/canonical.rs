@@ -32,9 +32,11 @@ pub trait Memory {
 }
 
 /// Most bytes one lift may produce (strings, lists, values): a guest's small memory pointing many
-/// list elements at one long string must not exhaust the kernel's heap.
+/// list elements at one long string, or listing many records of empty fields (size 0 in memory,
+/// one `Val` each once lifted), must not exhaust the kernel's heap.
 pub const LIFT_BUDGET: u64 = 16 << 20;
-/// What a lifted value costs of the budget besides its payload bytes.
+/// What each lifted value costs of the budget besides its payload bytes: where it lives (a list's
+/// or record's slot, a variant's box).
 const VAL_COST: u64 = core::mem::size_of::<Val>() as u64;
 
 /// The state one call's lifting and lowering needs.
@@ -61,9 +63,7 @@ impl<'a> Cx<'a> {
     }
 
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
-        self.budget = self.budget.checked_sub(bytes).ok_or_else(|| {
-            Trap::new(alloc::format!("the call passes the host more than {LIFT_BUDGET} bytes"))
-        })?;
+        self.budget = self.budget.checked_sub(bytes).ok_or_else(over_budget)?;
         Ok(())
     }
 
@@ -155,8 +155,13 @@ fn char_of(code: u32) -> Result<char, Trap> {
     char::from_u32(code).ok_or_else(|| Trap::new(alloc::format!("{code:#x} is not a Unicode scalar value")))
 }
 
+fn over_budget() -> Trap {
+    Trap::new(alloc::format!("the call passes the host more than {LIFT_BUDGET} bytes"))
+}
+
 /// One value from flat core values (CanonicalABI.md `lift_flat`).
 pub fn lift_flat(cx: &mut Cx, vi: &mut FlatIter, ty: &Type) -> Result<Val, Trap> {
+    cx.charge(VAL_COST)?;
     Ok(match ty {
         Type::Bool => Val::Bool(vi.i32()? != 0),
         Type::S8 => Val::S8(vi.i32()? as i8),
@@ -269,7 +274,7 @@ fn lift_borrow(cx: &mut Cx, index: u32, ty: ResourceType) -> Result<Val, Trap> {
 }
 
 fn load_string(cx: &mut Cx, ptr: u32, len: u32) -> Result<Val, Trap> {
-    cx.charge(u64::from(len) + VAL_COST)?;
+    cx.charge(len.into())?;
     let bytes = cx.range(ptr, len.into(), 1)?;
     let text = core::str::from_utf8(bytes).map_err(|_| Trap::new(alloc::format!("guest string at {ptr:#x} is not UTF-8")))?;
     Ok(Val::String(String::from(text)))
@@ -278,17 +283,24 @@ fn load_string(cx: &mut Cx, ptr: u32, len: u32) -> Result<Val, Trap> {
 fn load_list(cx: &mut Cx, ptr: u32, len: u32, elem: &Type) -> Result<Val, Trap> {
     let size = u64::from(elem.size());
     if *elem == Type::U8 {
-        cx.charge(u64::from(len) + VAL_COST)?;
+        cx.charge(len.into())?;
         return Ok(Val::Bytes(cx.range(ptr, len.into(), 1)?.to_vec()));
     }
-    cx.charge(u64::from(len) * VAL_COST)?;
+    // Each element charges its own cost as it is loaded; a list that cannot fit is refused first.
+    if u64::from(len) * VAL_COST > cx.budget {
+        return Err(over_budget());
+    }
     cx.range(ptr, u64::from(len) * size, elem.align())?;
-    let items = (0..len).map(|i| load(cx, ptr + i * size as u32, elem)).collect::<Result<Vec<_>, _>>()?;
+    let mut items = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        items.push(load(cx, ptr + i * size as u32, elem)?);
+    }
     Ok(Val::List(items))
 }
 
 /// One value from linear memory at `ptr` (CanonicalABI.md `load`).
 pub fn load(cx: &mut Cx, ptr: u32, ty: &Type) -> Result<Val, Trap> {
+    cx.charge(VAL_COST)?;
     cx.range(ptr, ty.size().into(), ty.align())?;
     Ok(match ty {
         Type::Bool => Val::Bool(cx.read::<1>(ptr)?[0] != 0),

@@ -133,7 +133,7 @@ impl<H: Host> Component<H> {
         let mut loader = Loader::<H> {
             engine: engine.clone(),
             types: &types,
-            resolver: Resolver { types: &types, resources: BTreeMap::new(), cache: BTreeMap::new() },
+            resolver: Resolver { types: &types, resources: BTreeMap::new(), cache: BTreeMap::new(), nesting: 0 },
             modules: Vec::new(),
             steps: Vec::new(),
             funcs: Vec::new(),
@@ -541,11 +541,22 @@ fn options_of(options: &[CanonicalOption]) -> Result<Options, LoadError> {
     Ok(o)
 }
 
+/// How deep types may nest (wasmtime's limit, and newer wasmparsers'): lifting, lowering and
+/// flattening recurse along a type, and the kernel's stack is small.
+const MAX_TYPE_DEPTH: u32 = 100;
+
+fn too_deep() -> LoadError {
+    unsupported(format!("types nested more than {MAX_TYPE_DEPTH} deep (as wasmtime refuses them)"))
+}
+
 /// wasmparser's types resolved into [`Type`]s, resources mapped to host kinds or guest indexes.
 struct Resolver<'t> {
     types: &'t Types,
     resources: BTreeMap<ResourceId, ResourceType>,
-    cache: BTreeMap<wasmparser::component_types::ComponentDefinedTypeId, Type>,
+    /// Each type resolved so far, and how deep it nests.
+    cache: BTreeMap<wasmparser::component_types::ComponentDefinedTypeId, (Type, u32)>,
+    /// Types being resolved, one inside the other: the resolver's own recursion.
+    nesting: u32,
 }
 
 impl Resolver<'_> {
@@ -556,15 +567,29 @@ impl Resolver<'_> {
     }
 
     fn val(&mut self, ty: &ComponentValType) -> Result<Type, LoadError> {
+        self.val_depth(ty).map(|(t, _)| t)
+    }
+
+    /// A value type and how deep it nests (0 for a primitive).
+    fn val_depth(&mut self, ty: &ComponentValType) -> Result<(Type, u32), LoadError> {
         match ty {
-            ComponentValType::Primitive(p) => primitive(*p),
+            ComponentValType::Primitive(p) => Ok((primitive(*p)?, 0)),
             ComponentValType::Type(id) => {
                 if let Some(t) = self.cache.get(id) {
                     return Ok(t.clone());
                 }
-                let t = self.defined(&self.types[*id])?;
-                self.cache.insert(*id, t.clone());
-                Ok(t)
+                if self.nesting >= MAX_TYPE_DEPTH {
+                    return Err(too_deep());
+                }
+                self.nesting += 1;
+                let resolved = self.defined(&self.types[*id]);
+                self.nesting -= 1;
+                let resolved = resolved?;
+                if resolved.1 > MAX_TYPE_DEPTH {
+                    return Err(too_deep());
+                }
+                self.cache.insert(*id, resolved.clone());
+                Ok(resolved)
             }
         }
     }
@@ -573,34 +598,42 @@ impl Resolver<'_> {
         self.resources.get(&id).copied().ok_or_else(|| unsupported("a handle to a resource neither imported nor defined by the component"))
     }
 
-    fn defined(&mut self, ty: &ComponentDefinedType) -> Result<Type, LoadError> {
-        Ok(match ty {
+    /// A defined type and how deep it nests: one more than its deepest part.
+    fn defined(&mut self, ty: &ComponentDefinedType) -> Result<(Type, u32), LoadError> {
+        let mut deepest = 0;
+        let mut part = |r: &mut Self, t: &ComponentValType| -> Result<Type, LoadError> {
+            let (t, depth) = r.val_depth(t)?;
+            deepest = deepest.max(depth);
+            Ok(t)
+        };
+        let ty = match ty {
             ComponentDefinedType::Primitive(p) => primitive(*p)?,
             ComponentDefinedType::Record(r) => {
-                let fields = r.fields.iter().map(|(n, t)| Ok((n.to_string(), self.val(t)?))).collect::<Result<_, LoadError>>()?;
+                let fields = r.fields.iter().map(|(n, t)| Ok((n.to_string(), part(self, t)?))).collect::<Result<_, LoadError>>()?;
                 Type::Record(Arc::new(Record::new(fields)))
             }
             ComponentDefinedType::Tuple(t) => {
-                let types = t.types.iter().map(|t| self.val(t)).collect::<Result<_, LoadError>>()?;
+                let types = t.types.iter().map(|t| part(self, t)).collect::<Result<_, LoadError>>()?;
                 Type::Tuple(Arc::new(Record::tuple(types)))
             }
             ComponentDefinedType::Variant(v) => {
-                let cases = v.cases.iter().map(|(n, c)| Ok((n.to_string(), c.ty.as_ref().map(|t| self.val(t)).transpose()?))).collect::<Result<_, LoadError>>()?;
+                let cases = v.cases.iter().map(|(n, c)| Ok((n.to_string(), c.ty.as_ref().map(|t| part(self, t)).transpose()?))).collect::<Result<_, LoadError>>()?;
                 Type::Variant(Arc::new(Variant::new(cases)))
             }
-            ComponentDefinedType::List(t) => Type::List(Arc::new(self.val(t)?)),
+            ComponentDefinedType::List(t) => Type::List(Arc::new(part(self, t)?)),
             ComponentDefinedType::Flags(names) => Type::Flags(Arc::new(Flags { names: names.iter().map(|n| n.to_string()).collect() })),
             ComponentDefinedType::Enum(names) => Type::Enum(Arc::new(Variant::enumeration(names.iter().map(|n| n.to_string()).collect()))),
-            ComponentDefinedType::Option(t) => Type::Option(Arc::new(Variant::option(self.val(t)?))),
+            ComponentDefinedType::Option(t) => Type::Option(Arc::new(Variant::option(part(self, t)?))),
             ComponentDefinedType::Result { ok, err } => {
-                let ok = ok.as_ref().map(|t| self.val(t)).transpose()?;
-                let err = err.as_ref().map(|t| self.val(t)).transpose()?;
+                let ok = ok.as_ref().map(|t| part(self, t)).transpose()?;
+                let err = err.as_ref().map(|t| part(self, t)).transpose()?;
                 Type::Result(Arc::new(Variant::result(ok, err)))
             }
             ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())?),
             ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())?),
             ComponentDefinedType::Future(_) | ComponentDefinedType::Stream(_) => return Err(unsupported("future and stream types (component-model-async)")),
-        })
+        };
+        Ok((ty, deepest + 1))
     }
 }
 

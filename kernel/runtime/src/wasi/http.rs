@@ -3,7 +3,8 @@
 //! follow wasmtime's implementation where the WIT leaves a choice (forbidden header names, field
 //! size limit, immutable child fields, a body taken once).
 
-use super::io::{Body, InputStream, OutputStream, Pollable};
+use super::io::{Body, BodyBuf, InputStream, OutputStream, Pollable};
+use super::meter::{HeldBytes, Meter};
 use super::objects::{take, Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -36,34 +37,53 @@ const INVALID_SYNTAX: u32 = 0;
 const FORBIDDEN_NAME: u32 = 1;
 const IMMUTABLE: u32 = 2;
 
-#[derive(Clone, Default)]
+/// Header or trailer fields; their bytes are charged to the host's [`Meter`] while they live.
 pub struct Fields {
     /// Names in lowercase, in the order they were added.
     pub entries: Vec<(String, Vec<u8>)>,
     pub mutable: bool,
     size: usize,
+    meter: Meter,
+}
+
+impl Drop for Fields {
+    fn drop(&mut self) {
+        self.meter.release(self.size);
+    }
+}
+
+fn entries_size(entries: &[(String, Vec<u8>)]) -> usize {
+    entries.iter().map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD).sum()
 }
 
 impl Fields {
     /// Fields that arrived from outside (a request's headers): forbidden names left out, immutable.
-    pub fn received(headers: &[(String, String)]) -> Fields {
-        Fields::received_bytes(headers.iter().map(|(n, v)| (n.clone(), v.as_bytes().to_vec())).collect())
+    pub fn received(meter: &Meter, headers: &[(String, String)]) -> Fields {
+        Fields::received_bytes(meter, headers.iter().map(|(n, v)| (n.clone(), v.as_bytes().to_vec())).collect())
     }
 
     /// [`received`](Fields::received) for fields whose values are bytes (a response's headers).
-    pub fn received_bytes(headers: Vec<(String, Vec<u8>)>) -> Fields {
+    pub fn received_bytes(meter: &Meter, headers: Vec<(String, Vec<u8>)>) -> Fields {
         let entries: Vec<(String, Vec<u8>)> =
             headers.into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).filter(|(n, _)| !FORBIDDEN.contains(&n.as_str())).collect();
-        let size = entries.iter().map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD).sum();
-        Fields { entries, mutable: false, size }
+        let size = entries_size(&entries);
+        meter.force(size);
+        Fields { entries, mutable: false, size, meter: meter.clone() }
     }
 
-    fn mutable() -> Fields {
-        Fields { mutable: true, ..Fields::default() }
+    fn mutable(meter: &Meter) -> Fields {
+        Fields { entries: Vec::new(), mutable: true, size: 0, meter: meter.clone() }
     }
 
-    pub fn immutable_copy(&self) -> Fields {
-        Fields { mutable: false, ..self.clone() }
+    /// A copy (charged to the meter), mutable or not.
+    pub fn copy(&self, mutable: bool) -> Result<Fields, Trap> {
+        self.meter.charge(self.size)?;
+        Ok(Fields { entries: self.entries.clone(), mutable, size: self.size, meter: self.meter.clone() })
+    }
+
+    /// The entries, leaving the fields (a response or request going out).
+    pub fn into_entries(mut self) -> Vec<(String, Vec<u8>)> {
+        core::mem::take(&mut self.entries)
     }
 
     /// Checks a change of `name` to `values`; the name lowercased, or the `header-error` case.
@@ -82,17 +102,21 @@ impl Fields {
     }
 
     fn add(&mut self, name: String, value: Vec<u8>) -> Result<(), Trap> {
-        self.size += name.len() + value.len() + ENTRY_OVERHEAD;
-        if self.size > FIELDS_LIMIT {
+        let added = name.len() + value.len() + ENTRY_OVERHEAD;
+        if self.size + added > FIELDS_LIMIT {
             return Err(Trap::new(alloc::format!("the fields exceed the host's limit of {FIELDS_LIMIT} bytes")));
         }
+        self.meter.charge(added)?;
+        self.size += added;
         self.entries.push((name, value));
         Ok(())
     }
 
     fn remove_all(&mut self, name: &str) {
         self.entries.retain(|(n, _)| n != name);
-        self.size = self.entries.iter().map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD).sum();
+        let size = entries_size(&self.entries);
+        self.meter.release(self.size - size);
+        self.size = size;
     }
 
     fn get(&self, name: &str) -> Vec<Val> {
@@ -122,12 +146,12 @@ pub struct IncomingRequest {
     pub authority: Option<String>,
     pub headers: Fields,
     /// Taken by `consume`.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<HeldBytes>,
 }
 
 pub struct IncomingBody {
     /// Taken by `stream`.
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<HeldBytes>,
 }
 
 pub struct OutgoingResponse {
@@ -214,11 +238,11 @@ impl WasiHost {
 }
 
 fn fields_new(h: &mut WasiHost, _: &mut Args) -> Result<Option<Val>, Trap> {
-    Ok(Some(h.new_fields(Fields::mutable())))
+    Ok(Some(h.new_fields(Fields::mutable(&h.meter))))
 }
 
 fn fields_from_list(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let mut fields = Fields::mutable();
+    let mut fields = Fields::mutable(&h.meter);
     for entry in a.list()? {
         let mut pair = Args::new(entry.into_fields()?);
         let (name, value) = (pair.string()?, pair.bytes()?);
@@ -279,7 +303,7 @@ fn fields_entries(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
 }
 
 fn fields_clone(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let copy = Fields { mutable: true, ..h.objects.fields(a.resource()?)?.clone() };
+    let copy = h.objects.fields(a.resource()?)?.copy(true)?;
     Ok(Some(h.new_fields(copy)))
 }
 
@@ -303,7 +327,7 @@ fn request_authority(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap
 }
 
 fn request_headers(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let headers = h.objects.incoming_request(a.resource()?)?.headers.immutable_copy();
+    let headers = h.objects.incoming_request(a.resource()?)?.headers.copy(false)?;
     Ok(Some(h.new_fields(headers)))
 }
 
@@ -340,8 +364,9 @@ fn trailers_get(_: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
 }
 
 fn response_new(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let Object::Fields(fields) = take(&mut h.objects, a.resource()?, Kind::Fields)? else { unreachable!("take checks the kind") };
-    let response = OutgoingResponse { status: 200, headers: fields.immutable_copy(), body: None };
+    let Object::Fields(mut headers) = take(&mut h.objects, a.resource()?, Kind::Fields)? else { unreachable!("take checks the kind") };
+    headers.mutable = false;
+    let response = OutgoingResponse { status: 200, headers, body: None };
     Ok(Some(Val::Own(h.objects.insert(Object::OutgoingResponse(response)))))
 }
 
@@ -361,7 +386,7 @@ fn response_set_status(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Tr
 }
 
 fn response_headers(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let headers = h.objects.outgoing_response(a.resource()?)?.headers.immutable_copy();
+    let headers = h.objects.outgoing_response(a.resource()?)?.headers.copy(false)?;
     Ok(Some(h.new_fields(headers)))
 }
 
@@ -370,7 +395,7 @@ fn response_body(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
     if response.body.is_some() {
         return Ok(Some(Val::err(None)));
     }
-    let body = Body::default();
+    let body = BodyBuf::new(&h.meter);
     response.body = Some(body.clone());
     let declared = response.headers.content_length();
     let rep = h.objects.insert(Object::OutgoingBody(OutgoingBody { body, written: false, declared }));
@@ -403,15 +428,19 @@ fn outgoing_body_finish(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, T
 
 fn outparam_set(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
     let Object::ResponseOutparam(request) = take(&mut h.objects, a.resource()?, Kind::ResponseOutparam)? else { unreachable!("take checks the kind") };
+    // Nobody would take an earlier request's answer: kept, it would only grow the host's heap.
+    if request != h.current_request {
+        return Err(Trap::new("the response-outparam of an earlier request, answered already, was set"));
+    }
     let answer = match a.variant()? {
         (0, Some(Val::Own(rep))) => {
             let Object::OutgoingResponse(r) = take(&mut h.objects, rep, Kind::OutgoingResponse)? else { unreachable!("take checks the kind") };
             let body = r.body.unwrap_or_else(|| {
-                let body = Body::default();
+                let body = BodyBuf::new(&h.meter);
                 body.borrow_mut().finished = true; // no body was asked for: an empty one
                 body
             });
-            Answer::Response { status: r.status, headers: r.headers.entries, body }
+            Answer::Response { status: r.status, headers: r.headers.into_entries(), body }
         }
         (1, Some(Val::Variant(case, payload))) => {
             let name = ERROR_CODES.get(case as usize).copied().unwrap_or("unknown").to_string();

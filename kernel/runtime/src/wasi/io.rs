@@ -2,6 +2,7 @@
 //! from its bytes, a response's body is written into a buffer the host answers with, stdout and
 //! stderr go to the platform's console.
 
+use super::meter::{HeldBytes, Meter};
 use super::objects::{Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -26,20 +27,33 @@ pub enum Pollable {
 
 pub enum InputStream {
     /// Bytes the host has whole (a request's body, a response's), read from `pos`.
-    Bytes { data: Vec<u8>, pos: usize },
+    Bytes { data: HeldBytes, pos: usize },
     /// stdin: closed from the start.
     Empty,
 }
 
-/// A body being written by the guest, shared by the response, its body and the body's stream.
-#[derive(Default)]
+/// A body being written by the guest, shared by the response, its body and the body's stream;
+/// its bytes are charged to the host's [`Meter`] while it lives.
 pub struct BodyBuf {
     pub data: Vec<u8>,
     /// `outgoing-body.finish` was called.
     pub finished: bool,
+    meter: Meter,
 }
 
 pub type Body = Rc<RefCell<BodyBuf>>;
+
+impl BodyBuf {
+    pub fn new(meter: &Meter) -> Body {
+        Rc::new(RefCell::new(BodyBuf { data: Vec::new(), finished: false, meter: meter.clone() }))
+    }
+}
+
+impl Drop for BodyBuf {
+    fn drop(&mut self) {
+        self.meter.release(self.data.len());
+    }
+}
 
 pub enum OutputStream {
     Body(Body),
@@ -85,6 +99,8 @@ impl WasiHost {
                     Err(StreamError::Closed)
                 } else if body.data.len() + bytes.len() > MAX_BODY {
                     Err(StreamError::Failed(alloc::format!("the response body would exceed the host's limit of {MAX_BODY} bytes")))
+                } else if let Err(over) = body.meter.charge(bytes.len()) {
+                    Err(StreamError::Failed(over.0))
                 } else {
                     body.data.extend_from_slice(bytes);
                     Ok(())

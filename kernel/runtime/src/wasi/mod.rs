@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod filesystem;
 pub mod http;
 pub mod io;
+pub mod meter;
 pub mod objects;
 pub mod outgoing;
 pub mod random;
@@ -18,6 +19,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use http::{Answer, Fields, IncomingRequest};
+use meter::{HeldBytes, Meter};
 use objects::{Kind, Object, Objects};
 pub use outgoing::{ClientError, ClientRequest, ClientResponse};
 
@@ -59,7 +61,10 @@ pub struct WasiHost {
     seed: (u64, u64),
     /// What components set on their `response-outparam`s, by request.
     answers: Vec<(u64, Answer)>,
-    next_request: u64,
+    /// The request being answered: the last one begun.
+    current_request: u64,
+    /// What the objects made for the guest hold.
+    pub(crate) meter: Meter,
 }
 
 /// The resources one request hands to `handle`.
@@ -82,21 +87,22 @@ impl WasiHost {
             insecure_state: word(0) | 1, // xorshift's state must not be zero
             seed: (word(1), word(2)),
             answers: Vec::new(),
-            next_request: 0,
+            current_request: 0,
+            meter: Meter::default(),
         }
     }
 
     /// The `incoming-request` and `response-outparam` of `request`, as owned handles for `handle`.
     pub fn begin_request(&mut self, request: &crate::http::Request) -> RequestHandles {
-        self.next_request += 1;
-        let id = self.next_request;
+        self.current_request += 1;
+        let id = self.current_request;
         let authority = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.clone());
         let incoming = IncomingRequest {
             method: request.method,
             path_with_query: request.uri.clone(),
             authority,
-            headers: Fields::received(&request.headers),
-            body: Some(request.body.clone().unwrap_or_default()),
+            headers: Fields::received(&self.meter, &request.headers),
+            body: Some(HeldBytes::new(&self.meter, request.body.clone().unwrap_or_default())),
         };
         let request = Val::Own(self.objects.insert(Object::IncomingRequest(incoming)));
         let response_out = Val::Own(self.objects.insert(Object::ResponseOutparam(id)));
@@ -117,6 +123,11 @@ impl WasiHost {
     /// Host objects alive (what a component still holds, or leaked).
     pub fn live_objects(&self) -> usize {
         self.objects.len()
+    }
+
+    /// Bytes of fields and bodies the objects made for the guest hold.
+    pub fn held_bytes(&self) -> usize {
+        self.meter.held()
     }
 }
 
@@ -144,6 +155,7 @@ impl Host for WasiHost {
     }
 
     fn call(&mut self, func: u32, args: Vec<Val>) -> Result<Option<Val>, Trap> {
+        self.meter.check()?;
         let f = FUNCTIONS
             .get((func >> 16) as usize)
             .and_then(|t| t.get((func & 0xffff) as usize))

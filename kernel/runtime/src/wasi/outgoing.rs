@@ -3,7 +3,8 @@
 //! (plain `http://` only: `https` is refused until the kernel has TLS).
 
 use super::http::{Fields, OutgoingBody, OutgoingRequest, RequestOptions};
-use super::io::{Body, Pollable};
+use super::io::{BodyBuf, Pollable};
+use super::meter::HeldBytes;
 use super::objects::{take, Kind, Object};
 use super::{HostFn, WasiHost};
 use crate::component::{Args, Trap, Val};
@@ -70,7 +71,7 @@ pub struct IncomingResponse {
     pub status: u16,
     pub headers: Fields,
     /// Taken by `consume`.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<HeldBytes>,
 }
 
 pub enum FutureResponse {
@@ -82,13 +83,14 @@ pub enum FutureResponse {
 }
 
 fn request_new(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let Object::Fields(headers) = take(&mut h.objects, a.resource()?, Kind::Fields)? else { unreachable!("take checks the kind") };
+    let Object::Fields(mut headers) = take(&mut h.objects, a.resource()?, Kind::Fields)? else { unreachable!("take checks the kind") };
+    headers.mutable = false;
     let request = OutgoingRequest {
         method: Val::case(0),
         scheme: None,
         authority: None,
         path_with_query: None,
-        headers: headers.immutable_copy(),
+        headers,
         body: None,
     };
     Ok(Some(Val::Own(h.objects.insert(Object::OutgoingRequest(request)))))
@@ -99,7 +101,7 @@ fn request_body(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
     if request.body.is_some() {
         return Ok(Some(Val::err(None)));
     }
-    let body = Body::default();
+    let body = BodyBuf::new(&h.meter);
     request.body = Some(body.clone());
     let rep = h.objects.insert(Object::OutgoingBody(OutgoingBody { body, written: false, declared: None }));
     Ok(Some(Val::ok(Some(Val::Own(rep)))))
@@ -140,7 +142,7 @@ request_field!(
 );
 
 fn request_headers(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let headers = h.objects.outgoing_request(a.resource()?)?.headers.immutable_copy();
+    let headers = h.objects.outgoing_request(a.resource()?)?.headers.copy(false)?;
     Ok(Some(Val::Own(h.objects.insert(Object::Fields(headers)))))
 }
 
@@ -211,7 +213,7 @@ impl WasiHost {
             method: method_name(&request.method)?,
             authority: request.authority.unwrap_or_default(),
             path_with_query: request.path_with_query.unwrap_or_else(|| "/".into()),
-            headers: request.headers.entries,
+            headers: request.headers.into_entries(),
             body,
             connect_timeout: options.connect_timeout,
             first_byte_timeout: options.first_byte_timeout,
@@ -237,7 +239,7 @@ fn future_get(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
     };
     let inner = match result {
         Ok(r) => {
-            let response = IncomingResponse { status: r.status, headers: Fields::received_bytes(r.headers), body: Some(r.body) };
+            let response = IncomingResponse { status: r.status, headers: Fields::received_bytes(&h.meter, r.headers), body: Some(HeldBytes::new(&h.meter, r.body)) };
             Val::ok(Some(Val::Own(h.objects.insert(Object::IncomingResponse(response)))))
         }
         Err(e) => Val::err(Some(e.val())),
@@ -250,7 +252,7 @@ fn response_status(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> 
 }
 
 fn response_headers(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
-    let headers = h.objects.incoming_response(a.resource()?)?.headers.clone();
+    let headers = h.objects.incoming_response(a.resource()?)?.headers.copy(false)?;
     Ok(Some(Val::Own(h.objects.insert(Object::Fields(headers)))))
 }
 

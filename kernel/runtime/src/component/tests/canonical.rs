@@ -191,6 +191,23 @@ fn a_small_memory_cannot_make_the_host_allocate_without_bound() {
 }
 
 #[test]
+fn every_lifted_value_is_charged_even_those_of_size_zero_in_memory() {
+    // 100,000 records of 1,000 empty tuples take no guest memory, and 100 M values once lifted:
+    // the budget charged only list elements (3.2 MB), not their fields (3.2 GB).
+    let empty = tuple(vec![]);
+    let wide = Type::Record(Arc::new(Record::new((0..1000).map(|i| (alloc::format!("f{i}"), empty.clone())).collect())));
+    let mut mem = TestMemory::new(64);
+    mem.bytes[8..16].copy_from_slice(&[0u32.to_le_bytes(), 100_000u32.to_le_bytes()].concat());
+    let mut handles = HandleTable::default();
+    let mut cx = Cx::new(Some(&mut mem), &mut handles);
+    let err = load(&mut cx, 8, &list(wide.clone())).unwrap_err();
+    assert_eq!(err.0, "the call passes the host more than 16777216 bytes");
+    let flat = [Flat::I32(0), Flat::I32(100_000)];
+    let err = lift_flat(&mut cx, &mut FlatIter::new(&flat), &list(wide)).unwrap_err();
+    assert_eq!(err.0, "the call passes the host more than 16777216 bytes");
+}
+
+#[test]
 fn handles_lift_as_their_representation_and_own_ones_leave_the_table() {
     let rt = ResourceType::Host(3);
     let mut handles = HandleTable::default();

@@ -3,4 +3,5 @@
 mod canonical;
 mod handles;
 mod instance;
+mod load;
 mod types;
