@@ -18,7 +18,7 @@ use uniwasm_fuzz::counting::{peak_during, Counting};
 use uniwasm_runtime::component::canonical::{self, Cx, Flat, FlatIter, Memory, LIFT_BUDGET};
 use uniwasm_runtime::component::handles::{Handle, HandleTable};
 use uniwasm_runtime::component::types::{Flags, FuncType, Record, ResourceType, Type, Variant};
-use uniwasm_runtime::component::{Trap, Val};
+use uniwasm_runtime::component::{Args, Trap, Val};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -200,10 +200,13 @@ fn round_trip(ty: &Type, u: &mut Unstructured, hostile: Option<Vec<u32>>) -> Res
     let flat_back = canonical::lower_flat(&mut cx, val.clone(), ty, &mut flat)
         .and_then(|()| canonical::lift_flat(&mut cx, &mut FlatIter::new(&flat), ty));
     // As the parameters of a function, spilled to memory past 16 core values.
-    let ft = FuncType { params: vec![("a".into(), ty.clone()), ("b".into(), ty.clone())], result: None };
+    let ft = FuncType::new(vec![("a".into(), ty.clone()), ("b".into(), ty.clone())], None);
     let args = vec![val.clone(), val.clone()];
-    let args_back = canonical::lower_export_args(&mut cx, &ft, args.clone())
-        .and_then(|core| canonical::lift_import_args(&mut cx, &ft, &core));
+    let args_back = canonical::lower_export_args(&mut cx, &ft, args.clone()).and_then(|core| {
+        let mut lifted = Args::default();
+        canonical::lift_import_args(&mut cx, &ft, &core, &mut lifted)?;
+        (0..ft.params.len()).map(|_| lifted.take()).collect::<Result<Vec<_>, _>>()
+    });
     drop(cx);
     if sane {
         assert_eq!(stored.as_ref(), Ok(&val), "through memory");

@@ -53,8 +53,8 @@ fn serves_the_demo_routes(name: &str) {
     let nothing = app.handle(&request(Method::Get, "/foo", &[], None));
     assert_eq!((nothing.status, text(&nothing)), (404, "key not found\n"), "{name}: nothing stored yet");
     assert_eq!(app.handle(&request(Method::Put, "/bar", &[], Some(b"stored"))).status, 200);
-    let foo = app.handle(&request(Method::Get, "/foo", &[], None));
-    assert_eq!((foo.status, text(&foo)), (200, "stored"), "{name}: the instance keeps the value");
+    let stored = app.handle(&request(Method::Get, "/foo", &[], None));
+    assert_eq!((stored.status, text(&stored)), (200, "stored"), "{name}: the instance keeps the value");
     let unknown = app.handle(&request(Method::Get, "/nope", &[], None));
     assert_eq!(unknown.status, 404);
     let wrong = app.handle(&request(Method::Delete, "/hello", &[], None));
@@ -106,7 +106,8 @@ fn a_trap_answers_500_and_the_next_request_gets_a_fresh_instance() {
 #[test]
 fn the_component_writes_to_stderr_through_the_platform_console() {
     let (mut app, console) = app("http-component-c");
-    app.handle(&request(Method::Get, "/hello", &[], None));
+    app.handle(&request(Method::Get, "/nope", &[], None));
+    app.handle(&request(Method::Get, "/trap", &[], None));
     let written = String::from_utf8(console.borrow().clone()).unwrap();
-    assert!(written.contains("GET /hello"), "{written:?}");
+    assert!(written.contains("GET /nope 404\n") && written.contains("GET /trap: trapping on purpose\n"), "{written:?}");
 }

@@ -8,7 +8,7 @@
 
 use super::handles::{Handle, HandleTable};
 use super::types::{FlatType, FuncType, ResourceType, Type, Variant, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
-use super::values::Val;
+use super::values::{Args, Val};
 use super::Trap;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -21,6 +21,47 @@ pub enum Flat {
     I64(i64),
     F32(u32),
     F64(u64),
+}
+
+/// Flat values of one call, on the stack: a host call passes at most [`MAX_FLAT_PARAMS`] values
+/// and a return pointer, and a call is on every request's path.
+#[derive(Clone, Copy)]
+pub struct FlatBuf {
+    values: [Flat; MAX_FLAT_PARAMS + 1],
+    len: usize,
+}
+
+impl Default for FlatBuf {
+    fn default() -> Self {
+        FlatBuf { values: [Flat::I32(0); MAX_FLAT_PARAMS + 1], len: 0 }
+    }
+}
+
+impl FlatBuf {
+    pub fn as_slice(&self) -> &[Flat] {
+        &self.values[..self.len]
+    }
+}
+
+/// Where lowered flat values go: a growable list, or a call's [`FlatBuf`].
+pub trait FlatSink {
+    fn put(&mut self, value: Flat) -> Result<(), Trap>;
+}
+
+impl FlatSink for Vec<Flat> {
+    fn put(&mut self, value: Flat) -> Result<(), Trap> {
+        self.push(value);
+        Ok(())
+    }
+}
+
+impl FlatSink for FlatBuf {
+    fn put(&mut self, value: Flat) -> Result<(), Trap> {
+        let slot = self.values.get_mut(self.len).ok_or_else(|| Trap::new("more flat values than a call passes"))?;
+        *slot = value;
+        self.len += 1;
+        Ok(())
+    }
 }
 
 /// A guest's linear memory and its `realloc` (the `memory` and `realloc` canonical options).
@@ -68,7 +109,7 @@ impl<'a> Cx<'a> {
     }
 
     fn range(&mut self, ptr: u32, len: u64, align: u32) -> Result<&mut [u8], Trap> {
-        if ptr % align != 0 {
+        if !ptr.is_multiple_of(align) {
             return Err(Trap::new(alloc::format!("guest pointer {ptr:#x} is not {align}-aligned")));
         }
         let mem = self.memory()?.bytes();
@@ -210,12 +251,12 @@ fn lift_flat_variant(cx: &mut Cx, vi: &mut FlatIter, v: &Variant) -> Result<Val,
     let mut slots = v.payload_flat.iter();
     let payload = match case_ty {
         Some(t) => {
-            let mut coerced = Vec::new();
-            for want in t.flat() {
+            let mut coerced = FlatBuf::default();
+            for &want in &v.case_flat[case as usize] {
                 let have = *slots.next().ok_or_else(|| Trap::new("variant payload wider than its slots"))?;
-                coerced.push(coerce_in(vi.next()?, have, want)?);
+                coerced.put(coerce_in(vi.next()?, have, want)?)?;
             }
-            Some(Box::new(lift_flat(cx, &mut FlatIter::new(&coerced), t)?))
+            Some(Box::new(lift_flat(cx, &mut FlatIter::new(coerced.as_slice()), t)?))
         }
         None => None,
     };
@@ -362,27 +403,29 @@ fn mismatch(val: &Val, ty: &Type) -> Trap {
 }
 
 /// One value as flat core values, appended to `out` (CanonicalABI.md `lower_flat`).
-pub fn lower_flat(cx: &mut Cx, val: Val, ty: &Type, out: &mut Vec<Flat>) -> Result<(), Trap> {
+pub fn lower_flat(cx: &mut Cx, val: Val, ty: &Type, out: &mut impl FlatSink) -> Result<(), Trap> {
     match (ty, val) {
-        (Type::Bool, Val::Bool(b)) => out.push(Flat::I32(b.into())),
-        (Type::S8, Val::S8(v)) => out.push(Flat::I32(v.into())),
-        (Type::U8, Val::U8(v)) => out.push(Flat::I32(v.into())),
-        (Type::S16, Val::S16(v)) => out.push(Flat::I32(v.into())),
-        (Type::U16, Val::U16(v)) => out.push(Flat::I32(v.into())),
-        (Type::S32, Val::S32(v)) => out.push(Flat::I32(v)),
-        (Type::U32, Val::U32(v)) => out.push(Flat::I32(v as i32)),
-        (Type::S64, Val::S64(v)) => out.push(Flat::I64(v)),
-        (Type::U64, Val::U64(v)) => out.push(Flat::I64(v as i64)),
-        (Type::F32, Val::F32(v)) => out.push(Flat::F32(v.to_bits())),
-        (Type::F64, Val::F64(v)) => out.push(Flat::F64(v.to_bits())),
-        (Type::Char, Val::Char(c)) => out.push(Flat::I32(c as i32)),
+        (Type::Bool, Val::Bool(b)) => out.put(Flat::I32(b.into()))?,
+        (Type::S8, Val::S8(v)) => out.put(Flat::I32(v.into()))?,
+        (Type::U8, Val::U8(v)) => out.put(Flat::I32(v.into()))?,
+        (Type::S16, Val::S16(v)) => out.put(Flat::I32(v.into()))?,
+        (Type::U16, Val::U16(v)) => out.put(Flat::I32(v.into()))?,
+        (Type::S32, Val::S32(v)) => out.put(Flat::I32(v))?,
+        (Type::U32, Val::U32(v)) => out.put(Flat::I32(v as i32))?,
+        (Type::S64, Val::S64(v)) => out.put(Flat::I64(v))?,
+        (Type::U64, Val::U64(v)) => out.put(Flat::I64(v as i64))?,
+        (Type::F32, Val::F32(v)) => out.put(Flat::F32(v.to_bits()))?,
+        (Type::F64, Val::F64(v)) => out.put(Flat::F64(v.to_bits()))?,
+        (Type::Char, Val::Char(c)) => out.put(Flat::I32(c as i32))?,
         (Type::String, Val::String(s)) => {
             let (ptr, len) = store_string(cx, &s)?;
-            out.extend([Flat::I32(ptr as i32), Flat::I32(len as i32)]);
+            out.put(Flat::I32(ptr as i32))?;
+            out.put(Flat::I32(len as i32))?;
         }
         (Type::List(elem), val @ (Val::List(_) | Val::Bytes(_))) => {
             let (ptr, len) = store_list(cx, val, elem)?;
-            out.extend([Flat::I32(ptr as i32), Flat::I32(len as i32)]);
+            out.put(Flat::I32(ptr as i32))?;
+            out.put(Flat::I32(len as i32))?;
         }
         (Type::Record(r), Val::Record(fields)) | (Type::Tuple(r), Val::Tuple(fields)) if fields.len() == r.fields.len() => {
             for ((_, t), v) in r.fields.iter().zip(fields) {
@@ -391,22 +434,26 @@ pub fn lower_flat(cx: &mut Cx, val: Val, ty: &Type, out: &mut Vec<Flat>) -> Resu
         }
         (Type::Variant(v) | Type::Enum(v) | Type::Option(v) | Type::Result(v), Val::Variant(case, payload)) => {
             let case_ty = case_type(v, case, payload.is_some(), ty)?;
-            out.push(Flat::I32(case as i32));
-            let mut own = Vec::new();
+            out.put(Flat::I32(case as i32))?;
+            let mut own = FlatBuf::default();
             if let (Some(t), Some(p)) = (case_ty, payload) {
                 lower_flat(cx, *p, t, &mut own)?;
             }
-            let mut own = own.into_iter();
+            let mut own = own.as_slice().iter();
             for &slot in &v.payload_flat {
-                out.push(match own.next() {
-                    Some(value) => coerce_out(value, slot),
+                out.put(match own.next() {
+                    Some(&value) => coerce_out(value, slot),
                     None => zero(slot),
-                });
+                })?;
             }
         }
-        (Type::Flags(f), Val::Flags(words)) if words.len() == f.words() => out.extend(words.into_iter().map(|w| Flat::I32(w as i32))),
-        (Type::Own(rt), Val::Own(rep)) => out.push(Flat::I32(lower_own(cx, rep, *rt)? as i32)),
-        (Type::Borrow(rt), Val::Borrow(rep)) => out.push(Flat::I32(lower_borrow(cx, rep, *rt)? as i32)),
+        (Type::Flags(f), Val::Flags(words)) if words.len() == f.words() => {
+            for w in words {
+                out.put(Flat::I32(w as i32))?;
+            }
+        }
+        (Type::Own(rt), Val::Own(rep)) => out.put(Flat::I32(lower_own(cx, rep, *rt)? as i32))?,
+        (Type::Borrow(rt), Val::Borrow(rep)) => out.put(Flat::I32(lower_borrow(cx, rep, *rt)? as i32))?,
         (ty, val) => return Err(mismatch(&val, ty)),
     }
     Ok(())
@@ -542,34 +589,37 @@ pub fn store(cx: &mut Cx, val: Val, ty: &Type, ptr: u32) -> Result<(), Trap> {
 // ---- functions ----
 
 /// A guest called a host import (`canon lower`): its arguments, lifted from `core_args`.
-pub fn lift_import_args(cx: &mut Cx, ft: &FuncType, core_args: &[Flat]) -> Result<Vec<Val>, Trap> {
+pub fn lift_import_args(cx: &mut Cx, ft: &FuncType, core_args: &[Flat], args: &mut Args) -> Result<(), Trap> {
     let mut vi = FlatIter::new(core_args);
-    if ft.flat_params().len() > MAX_FLAT_PARAMS {
+    if ft.flat_params_len > MAX_FLAT_PARAMS {
         let ptr = vi.i32()? as u32;
-        return load(cx, ptr, &ft.params_tuple())?.into_fields();
+        load(cx, ptr, &ft.params_tuple())?.into_fields()?.into_iter().for_each(|v| args.push(v));
+        return Ok(());
     }
-    ft.params.iter().map(|(_, t)| lift_flat(cx, &mut vi, t)).collect()
+    for (_, t) in &ft.params {
+        args.push(lift_flat(cx, &mut vi, t)?);
+    }
+    Ok(())
 }
 
 /// The host import's result lowered for the guest: flat, or stored at the guest's return pointer
 /// (the last core argument) when it does not fit in one core value.
-pub fn lower_import_result(cx: &mut Cx, ft: &FuncType, result: Option<Val>, core_args: &[Flat]) -> Result<Vec<Flat>, Trap> {
+pub fn lower_import_result(cx: &mut Cx, ft: &FuncType, result: Option<Val>, core_args: &[Flat], out: &mut FlatBuf) -> Result<(), Trap> {
     let (ty, val) = match (&ft.result, result) {
-        (None, None) => return Ok(Vec::new()),
+        (None, None) => return Ok(()),
         (Some(ty), Some(val)) => (ty, val),
         _ => return Err(Trap::new("the host function's result does not match its type")),
     };
-    let mut out = Vec::new();
-    if ty.flat().len() > MAX_FLAT_RESULTS {
+    if ft.flat_result_len > MAX_FLAT_RESULTS {
         let retptr = match core_args.last() {
             Some(Flat::I32(p)) => *p as u32,
             _ => return Err(Trap::new("missing return pointer")),
         };
         store(cx, val, ty, retptr)?;
     } else {
-        lower_flat(cx, val, ty, &mut out)?;
+        lower_flat(cx, val, ty, out)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The host calls a guest export (`canon lift`): the arguments as core values; spilled into a
@@ -579,7 +629,7 @@ pub fn lower_export_args(cx: &mut Cx, ft: &FuncType, args: Vec<Val>) -> Result<V
         return Err(Trap::new("the host passed the export a wrong number of arguments"));
     }
     let mut out = Vec::new();
-    if ft.flat_params().len() > MAX_FLAT_PARAMS {
+    if ft.flat_params_len > MAX_FLAT_PARAMS {
         let tuple = ft.params_tuple();
         let ptr = cx.alloc(tuple.align(), tuple.size().into())?;
         store(cx, Val::Tuple(args), &tuple, ptr)?;
@@ -596,7 +646,7 @@ pub fn lower_export_args(cx: &mut Cx, ft: &FuncType, args: Vec<Val>) -> Result<V
 pub fn lift_export_result(cx: &mut Cx, ft: &FuncType, core_results: &[Flat]) -> Result<Option<Val>, Trap> {
     let Some(ty) = &ft.result else { return Ok(None) };
     let mut vi = FlatIter::new(core_results);
-    if ty.flat().len() > MAX_FLAT_RESULTS {
+    if ft.flat_result_len > MAX_FLAT_RESULTS {
         let ptr = vi.i32()? as u32;
         return load(cx, ptr, ty).map(Some);
     }

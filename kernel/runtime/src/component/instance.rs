@@ -1,11 +1,11 @@
 //! A running component: its core instances built by replaying the loader's plan on one wasmi
 //! store, host functions lowered into it, the resource built-ins, and calls of its lifted exports.
 
-use super::canonical::{self, Cx, Flat, Memory as GuestMemory};
+use super::canonical::{self, Cx, Flat, FlatBuf, FlatSink, Memory as GuestMemory};
 use super::handles::{Handle, HandleTable};
 use super::load::{Component, CoreKind, LoadError, Options, Step};
 use super::types::{FlatType, FuncType, ResourceType};
-use super::values::Val;
+use super::values::{Args, Val};
 use super::{Host, Lifted, Trap};
 use crate::debug::{PROBE_FIELD, PROBE_MODULE};
 use alloc::collections::BTreeMap;
@@ -338,27 +338,87 @@ fn zero(t: FlatType) -> Flat {
     }
 }
 
-/// A core function the guest calls to reach host function `host` (`canon lower`).
+/// A host function as a lowered core function calls it.
+struct Lowered {
+    host: u32,
+    name: Arc<str>,
+    ty: Arc<FuncType>,
+    options: Resolved,
+}
+
+impl Lowered {
+    /// Lifts the core arguments `flat`, runs the host function, lowers its result into `out`.
+    fn call<H: Host>(&self, caller: &mut Caller<'_, State<H>>, flat: &[Flat], out: &mut FlatBuf) -> Result<(), wasmi::Error> {
+        self.run(caller, flat, out).map_err(|t| wasmi::Error::new(format!("{}: {t}", self.name)))
+    }
+
+    fn run<H: Host>(&self, caller: &mut Caller<'_, State<H>>, flat: &[Flat], out: &mut FlatBuf) -> Result<(), Trap> {
+        if !caller.data().may_leave {
+            return Err(Trap::new("called during realloc or post-return, which may not call out"));
+        }
+        let mut args = Args::default();
+        with_cx(caller, &self.options, |cx| canonical::lift_import_args(cx, &self.ty, flat, &mut args))?;
+        let result = caller.data_mut().host.call(self.host, &mut args)?;
+        with_cx(caller, &self.options, |cx| canonical::lower_import_result(cx, &self.ty, result, flat, out))
+    }
+}
+
+/// A core function the guest calls to reach host function `host` (`canon lower`). Signatures of
+/// i32s only (most of WASI's) get a typed closure, which wasmi calls without boxing values (every
+/// request makes a dozen such calls); the others go through wasmi's dynamically typed one.
 fn lower<H: Host>(store: &mut Store<State<H>>, host: u32, name: Arc<str>, ty: Arc<FuncType>, options: Resolved) -> Func {
     let (params, results) = canonical::core_signature(&ty, true);
+    let lowered = Lowered { host, name, ty, options };
+    let all_i32 = params.iter().chain(&results).all(|t| *t == FlatType::I32);
+    if all_i32 && params.len() <= 8 && results.len() <= 1 {
+        return typed(store, lowered, params.len(), results.len() == 1);
+    }
     let core_ty = wasmi::FuncType::new(params.into_iter().map(wasmi_type), results.into_iter().map(wasmi_type));
     Func::new(&mut *store, core_ty, move |mut caller: Caller<'_, State<H>>, params, results| {
-        host_call(&mut caller, host, &ty, &options, params, results).map_err(|t| wasmi::Error::new(format!("{name}: {t}")))
+        let mut flat = FlatBuf::default();
+        for param in params {
+            flat.put(from_wasmi(param).map_err(|t| wasmi::Error::new(t.0))?).map_err(|t| wasmi::Error::new(t.0))?;
+        }
+        let mut out = FlatBuf::default();
+        lowered.call(&mut caller, flat.as_slice(), &mut out)?;
+        for (slot, value) in results.iter_mut().zip(out.as_slice()) {
+            *slot = to_wasmi(*value);
+        }
+        Ok(())
     })
 }
 
-fn host_call<H: Host>(caller: &mut Caller<'_, State<H>>, host: u32, ty: &FuncType, options: &Resolved, params: &[wasmi::Val], results: &mut [wasmi::Val]) -> Result<(), Trap> {
-    if !caller.data().may_leave {
-        return Err(Trap::new("called during realloc or post-return, which may not call out"));
+/// The typed closure of an i32-only signature of `arity` (at most 8) parameters and no or one result.
+fn typed<H: Host>(store: &mut Store<State<H>>, lowered: Lowered, arity: usize, returns: bool) -> Func {
+    macro_rules! wrap {
+        ($($p:ident),*) => {
+            if returns {
+                Func::wrap(&mut *store, move |mut caller: Caller<'_, State<H>>, $($p: i32),*| -> Result<i32, wasmi::Error> {
+                    let mut out = FlatBuf::default();
+                    lowered.call(&mut caller, &[$(Flat::I32($p)),*], &mut out)?;
+                    match out.as_slice() {
+                        [Flat::I32(v)] => Ok(*v),
+                        _ => Err(wasmi::Error::new(format!("{}: the result is not one i32", lowered.name))),
+                    }
+                })
+            } else {
+                Func::wrap(&mut *store, move |mut caller: Caller<'_, State<H>>, $($p: i32),*| -> Result<(), wasmi::Error> {
+                    lowered.call(&mut caller, &[$(Flat::I32($p)),*], &mut FlatBuf::default())
+                })
+            }
+        };
     }
-    let flat: Vec<Flat> = params.iter().map(from_wasmi).collect::<Result<_, _>>()?;
-    let args = with_cx(caller, options, |cx| canonical::lift_import_args(cx, ty, &flat))?;
-    let result = caller.data_mut().host.call(host, args)?;
-    let out = with_cx(caller, options, |cx| canonical::lower_import_result(cx, ty, result, &flat))?;
-    for (slot, value) in results.iter_mut().zip(out) {
-        *slot = to_wasmi(value);
+    match arity {
+        0 => wrap!(),
+        1 => wrap!(a),
+        2 => wrap!(a, b),
+        3 => wrap!(a, b, c),
+        4 => wrap!(a, b, c, d),
+        5 => wrap!(a, b, c, d, e),
+        6 => wrap!(a, b, c, d, e, f),
+        7 => wrap!(a, b, c, d, e, f, g),
+        _ => wrap!(a, b, c, d, e, f, g, h),
     }
-    Ok(())
 }
 
 /// A built-in of type `(i32) -> (i32)` (or `-> ()` when `returns` is false) over the store's state.

@@ -563,7 +563,7 @@ impl Resolver<'_> {
     fn func(&mut self, ty: &wasmparser::component_types::ComponentFuncType) -> Result<FuncType, LoadError> {
         let params = ty.params.iter().map(|(name, t)| Ok((name.to_string(), self.val(t)?))).collect::<Result<_, LoadError>>()?;
         let result = ty.result.as_ref().map(|t| self.val(t)).transpose()?;
-        Ok(FuncType { params, result })
+        Ok(FuncType::new(params, result))
     }
 
     fn val(&mut self, ty: &ComponentValType) -> Result<Type, LoadError> {

@@ -14,7 +14,6 @@ pub use load::{Component, LoadError, Lifted};
 pub use values::{Args, Val};
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 
 /// What a host offers components, and does for them. Functions and resource types are named by the
@@ -28,7 +27,7 @@ pub trait Host: 'static {
     /// The host's number for resource type `name` of `interface`.
     fn resource(interface: &str, name: &str) -> Option<u32>;
     /// Runs host function `func` with the lifted `args`; its result is lowered for the guest.
-    fn call(&mut self, func: u32, args: Vec<Val>) -> Result<Option<Val>, Trap>;
+    fn call(&mut self, func: u32, args: &mut Args) -> Result<Option<Val>, Trap>;
     /// The guest dropped its owned handle to host resource `rep` of kind `kind`.
     fn drop_resource(&mut self, kind: u32, rep: u32) -> Result<(), Trap>;
 }

@@ -88,6 +88,8 @@ pub struct Variant {
     align: u32,
     /// The joined payload slots, without the discriminant's.
     pub payload_flat: Vec<FlatType>,
+    /// Each case's own flat types (empty without a payload), read out of the joined slots.
+    pub case_flat: Vec<Vec<FlatType>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,16 +131,17 @@ impl Variant {
         let payload_offset = align_to(discriminant_size, case_align);
         let case_size = cases.iter().filter_map(|(_, t)| t.as_ref().map(Type::size)).max().unwrap_or(0);
         let size = align_to(payload_offset + case_size, align);
+        let case_flat: Vec<Vec<FlatType>> = cases.iter().map(|(_, t)| t.as_ref().map(Type::flat).unwrap_or_default()).collect();
         let mut payload_flat: Vec<FlatType> = Vec::new();
-        for t in cases.iter().filter_map(|(_, t)| t.as_ref()) {
-            for (i, ft) in t.flat().into_iter().enumerate() {
+        for flat in &case_flat {
+            for (i, &ft) in flat.iter().enumerate() {
                 match payload_flat.get_mut(i) {
                     Some(slot) => *slot = slot.join(ft),
                     None => payload_flat.push(ft),
                 }
             }
         }
-        Variant { cases, discriminant_size, payload_offset, size, align, payload_flat }
+        Variant { cases, discriminant_size, payload_offset, size, align, payload_flat, case_flat }
     }
 
     pub fn option(some: Type) -> Variant {
@@ -216,6 +219,17 @@ impl Type {
         }
     }
 
+    /// How many core values [`flat`](Type::flat) gives, without building them.
+    pub fn flat_len(&self) -> usize {
+        match self {
+            Type::String | Type::List(_) => 2,
+            Type::Record(r) | Type::Tuple(r) => r.flat.len(),
+            Type::Variant(v) | Type::Enum(v) | Type::Option(v) | Type::Result(v) => 1 + v.payload_flat.len(),
+            Type::Flags(f) => f.words(),
+            _ => 1,
+        }
+    }
+
     /// The variant this type despecializes to, if it is one.
     pub fn as_variant(&self) -> Option<&Variant> {
         match self {
@@ -225,11 +239,16 @@ impl Type {
     }
 }
 
-/// A function type: named parameters and at most one result (WIT's functions).
+/// A function type: named parameters and at most one result (WIT's functions), with the lengths
+/// of its flattening computed once (each call needs them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncType {
     pub params: Vec<(String, Type)>,
     pub result: Option<Type>,
+    /// Core values of all parameters flattened (more than [`MAX_FLAT_PARAMS`]: they are spilled).
+    pub flat_params_len: usize,
+    /// Core values of the result flattened (more than [`MAX_FLAT_RESULTS`]: it is spilled).
+    pub flat_result_len: usize,
 }
 
 /// CanonicalABI.md's limits on flattening a function's signature.
@@ -237,6 +256,12 @@ pub const MAX_FLAT_PARAMS: usize = 16;
 pub const MAX_FLAT_RESULTS: usize = 1;
 
 impl FuncType {
+    pub fn new(params: Vec<(String, Type)>, result: Option<Type>) -> FuncType {
+        let flat_params_len = params.iter().map(|(_, t)| t.flat_len()).sum();
+        let flat_result_len = result.as_ref().map_or(0, Type::flat_len);
+        FuncType { params, result, flat_params_len, flat_result_len }
+    }
+
     pub fn flat_params(&self) -> Vec<FlatType> {
         self.params.iter().flat_map(|(_, t)| t.flat()).collect()
     }

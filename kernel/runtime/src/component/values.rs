@@ -99,62 +99,90 @@ impl Val {
     }
 }
 
-/// Arguments of one host call, taken in order with their expected shape.
-pub struct Args(alloc::vec::IntoIter<Val>);
+/// Arguments of one host call, taken in order with their expected shape. Up to
+/// [`INLINE_ARGS`] of them live inline: a call is on every request's path, and WASI's functions
+/// take at most six.
+pub struct Args {
+    inline: [Option<Val>; INLINE_ARGS],
+    extra: Vec<Option<Val>>,
+    len: usize,
+    next: usize,
+}
+
+pub const INLINE_ARGS: usize = 8;
+
+impl Default for Args {
+    fn default() -> Args {
+        Args { inline: [const { None }; INLINE_ARGS], extra: Vec::new(), len: 0, next: 0 }
+    }
+}
 
 impl Args {
     pub fn new(args: Vec<Val>) -> Args {
-        Args(args.into_iter())
+        let mut out = Args::default();
+        args.into_iter().for_each(|v| out.push(v));
+        out
     }
 
-    pub fn next(&mut self) -> Result<Val, Trap> {
-        self.0.next().ok_or_else(|| Trap::new("the call passed fewer arguments than the host function takes"))
+    pub fn push(&mut self, value: Val) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = Some(value),
+            None => self.extra.push(Some(value)),
+        }
+        self.len += 1;
+    }
+
+    pub fn take(&mut self) -> Result<Val, Trap> {
+        let at = self.next;
+        let slot = if at < INLINE_ARGS { self.inline.get_mut(at) } else { self.extra.get_mut(at - INLINE_ARGS) };
+        self.next += 1;
+        slot.and_then(Option::take).ok_or_else(|| Trap::new("the call passed fewer arguments than the host function takes"))
     }
 
     pub fn u8(&mut self) -> Result<u8, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::U8(v) => Ok(v),
             v => Err(v.mismatch("u8")),
         }
     }
 
     pub fn u16(&mut self) -> Result<u16, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::U16(v) => Ok(v),
             v => Err(v.mismatch("u16")),
         }
     }
 
     pub fn u32(&mut self) -> Result<u32, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::U32(v) => Ok(v),
             v => Err(v.mismatch("u32")),
         }
     }
 
     pub fn u64(&mut self) -> Result<u64, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::U64(v) => Ok(v),
             v => Err(v.mismatch("u64")),
         }
     }
 
     pub fn string(&mut self) -> Result<String, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::String(v) => Ok(v),
             v => Err(v.mismatch("string")),
         }
     }
 
     pub fn bytes(&mut self) -> Result<Vec<u8>, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::Bytes(v) => Ok(v),
             v => Err(v.mismatch("list<u8>")),
         }
     }
 
     pub fn list(&mut self) -> Result<Vec<Val>, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::List(v) => Ok(v),
             v => Err(v.mismatch("list")),
         }
@@ -162,7 +190,7 @@ impl Args {
 
     /// A resource argument, owned or borrowed: its representation.
     pub fn resource(&mut self) -> Result<u32, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::Own(rep) | Val::Borrow(rep) => Ok(rep),
             v => Err(v.mismatch("resource handle")),
         }
@@ -170,7 +198,7 @@ impl Args {
 
     /// An option: `None`, or `Some` of its payload.
     pub fn option(&mut self) -> Result<Option<Val>, Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::Variant(0, None) => Ok(None),
             Val::Variant(1, Some(v)) => Ok(Some(*v)),
             v => Err(v.mismatch("option")),
@@ -179,7 +207,7 @@ impl Args {
 
     /// A variant or enum: its case index and payload.
     pub fn variant(&mut self) -> Result<(u32, Option<Val>), Trap> {
-        match self.next()? {
+        match self.take()? {
             Val::Variant(case, payload) => Ok((case, payload.map(|b| *b))),
             v => Err(v.mismatch("variant")),
         }

@@ -37,11 +37,11 @@ impl Debugged {
 fn snapshot(export: impl Fn(&str) -> Option<Extern>, ctx: impl AsContext, snapshot: &mut Snapshot<'_>) {
     let ctx = ctx.as_context();
     if let Some(Extern::Memory(memory)) = export("memory") {
-        snapshot.memory = (memory.data_ptr(&ctx) as u64, memory.data_size(&ctx) as u64);
+        snapshot.memory = (memory.data_ptr(ctx) as u64, memory.data_size(ctx) as u64);
     }
     for (i, bits) in snapshot.globals.iter_mut().enumerate() {
         if let Some(Extern::Global(global)) = export(&debug::global_export(i)) {
-            *bits = debug::value_bits(&global.get(&ctx));
+            *bits = debug::value_bits(&global.get(ctx));
         }
     }
 }

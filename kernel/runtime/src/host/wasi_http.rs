@@ -176,12 +176,14 @@ fn answered(answer: Option<Answer>) -> Outcome {
         None => Outcome::Failed(Response::text(500, "the component returned without setting a response")),
         Some(Answer::Error(code)) => Outcome::Failed(Response::text(500, &format!("the component answered with error-code {code}"))),
         Some(Answer::Response { status, headers, body }) => {
-            let body = body.borrow();
+            let mut body = body.borrow_mut();
             if !body.finished {
                 return Outcome::Failed(Response::text(500, "the component did not finish its response body"));
             }
-            let headers = headers.into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
-            Outcome::Answered(Response { status, headers, body: body.data.clone() })
+            // Values are bytes in WASI, text in the kernel's writer: UTF-8 ones keep their buffer.
+            let text = |v: Vec<u8>| String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let headers = headers.into_iter().map(|(n, v)| (n, text(v))).collect();
+            Outcome::Answered(Response { status, headers, body: core::mem::take(&mut body.data) })
         }
     }
 }

@@ -154,14 +154,14 @@ impl Host for WasiHost {
         RESOURCES.iter().flat_map(|t| t.iter()).find(|(i, n, _)| *i == interface && *n == name).map(|(_, _, kind)| *kind as u32)
     }
 
-    fn call(&mut self, func: u32, args: Vec<Val>) -> Result<Option<Val>, Trap> {
+    fn call(&mut self, func: u32, args: &mut Args) -> Result<Option<Val>, Trap> {
         self.meter.check()?;
         let f = FUNCTIONS
             .get((func >> 16) as usize)
             .and_then(|t| t.get((func & 0xffff) as usize))
             .ok_or_else(|| Trap::new("no such host function"))?
             .2;
-        f(self, &mut Args::new(args))
+        f(self, args)
     }
 
     fn drop_resource(&mut self, kind: u32, rep: u32) -> Result<(), Trap> {

@@ -117,7 +117,7 @@ macro_rules! request_field {
 
         fn $set(h: &mut WasiHost, a: &mut Args) -> Result<Option<Val>, Trap> {
             let rep = a.resource()?;
-            let value = $from_val(a.next()?)?;
+            let value = $from_val(a.take()?)?;
             h.objects.outgoing_request_mut(rep)?.$field = value;
             Ok(Some(Val::ok(None)))
         }

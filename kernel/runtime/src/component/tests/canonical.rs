@@ -4,7 +4,7 @@
 use crate::component::canonical::*;
 use crate::component::handles::{Handle, HandleTable};
 use crate::component::types::*;
-use crate::component::values::Val;
+use crate::component::values::{Args, Val};
 use crate::component::Trap;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -247,7 +247,7 @@ fn a_host_value_of_the_wrong_shape_is_refused_not_lowered() {
 
 #[test]
 fn functions_spill_many_params_and_wide_results_through_memory() {
-    let ft = FuncType { params: (0..17).map(|i| (alloc::format!("p{i}"), Type::U32)).collect(), result: Some(Type::String) };
+    let ft = FuncType::new((0..17).map(|i| (alloc::format!("p{i}"), Type::U32)).collect(), Some(Type::String));
     let args: Vec<Val> = (0..17).map(Val::U32).collect();
     let mut mem = TestMemory::new(4096);
     let mut handles = HandleTable::default();
@@ -257,8 +257,12 @@ fn functions_spill_many_params_and_wide_results_through_memory() {
     assert_eq!(core.len(), 1);
     // The same arguments read back as a guest calling an import with them would pass them.
     let retptr = 2048;
-    assert_eq!(lift_import_args(&mut cx, &ft, &[core[0], Flat::I32(retptr)]).unwrap(), args);
-    let none = lower_import_result(&mut cx, &ft, Some(Val::String("ok".into())), &[core[0], Flat::I32(retptr)]).unwrap();
-    assert!(none.is_empty());
+    let mut lifted = Args::default();
+    lift_import_args(&mut cx, &ft, &[core[0], Flat::I32(retptr)], &mut lifted).unwrap();
+    assert_eq!((0..17).map(|_| lifted.take().unwrap()).collect::<Vec<_>>(), args);
+    assert!(lifted.take().is_err(), "no more than the function takes");
+    let mut none = FlatBuf::default();
+    lower_import_result(&mut cx, &ft, Some(Val::String("ok".into())), &[core[0], Flat::I32(retptr)], &mut none).unwrap();
+    assert!(none.as_slice().is_empty());
     assert_eq!(lift_export_result(&mut cx, &ft, &[Flat::I32(retptr)]).unwrap(), Some(Val::String("ok".into())));
 }

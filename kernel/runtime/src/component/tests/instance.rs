@@ -33,8 +33,7 @@ impl Host for TestHost {
         (interface == "test:demo/host" && name == "counter").then_some(COUNTER)
     }
 
-    fn call(&mut self, func: u32, args: Vec<Val>) -> Result<Option<Val>, Trap> {
-        let mut args = Args::new(args);
+    fn call(&mut self, func: u32, args: &mut Args) -> Result<Option<Val>, Trap> {
         Ok(Some(match func {
             0 => {
                 self.counters.push(Some(args.u32()?));
@@ -197,7 +196,7 @@ impl Host for NoGreet {
     fn resource(interface: &str, name: &str) -> Option<u32> {
         TestHost::resource(interface, name)
     }
-    fn call(&mut self, _: u32, _: Vec<Val>) -> Result<Option<Val>, Trap> {
+    fn call(&mut self, _: u32, _: &mut Args) -> Result<Option<Val>, Trap> {
         unreachable!()
     }
     fn drop_resource(&mut self, _: u32, _: u32) -> Result<(), Trap> {
@@ -218,7 +217,7 @@ impl Host for NewerHost {
     fn resource(interface: &str, name: &str) -> Option<u32> {
         TestHost::resource(interface, name)
     }
-    fn call(&mut self, _: u32, _: Vec<Val>) -> Result<Option<Val>, Trap> {
+    fn call(&mut self, _: u32, _: &mut Args) -> Result<Option<Val>, Trap> {
         unreachable!()
     }
     fn drop_resource(&mut self, _: u32, _: u32) -> Result<(), Trap> {

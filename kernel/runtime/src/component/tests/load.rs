@@ -1,6 +1,6 @@
 //! The loader against components whose types would make the host recurse without bound.
 
-use crate::component::{Component, Host, LoadError, Trap, Val};
+use crate::component::{Args, Component, Host, LoadError, Trap, Val};
 use alloc::string::String;
 use alloc::vec::Vec;
 use wasmi::Engine;
@@ -18,7 +18,7 @@ impl Host for NoHost {
     fn resource(_: &str, _: &str) -> Option<u32> {
         None
     }
-    fn call(&mut self, _: u32, _: Vec<Val>) -> Result<Option<Val>, Trap> {
+    fn call(&mut self, _: u32, _: &mut Args) -> Result<Option<Val>, Trap> {
         unreachable!()
     }
     fn drop_resource(&mut self, _: u32, _: u32) -> Result<(), Trap> {

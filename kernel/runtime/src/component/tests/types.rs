@@ -55,9 +55,9 @@ fn flags_take_the_smallest_integer_and_words_above_sixteen() {
 
 #[test]
 fn functions_spill_params_past_sixteen_and_results_past_one() {
-    let many = FuncType { params: (0..17).map(|i| (alloc::format!("p{i}"), Type::U32)).collect(), result: None };
+    let many = FuncType::new((0..17).map(|i| (alloc::format!("p{i}"), Type::U32)).collect(), None);
     assert_eq!(crate::component::canonical::core_signature(&many, true), (vec![FlatType::I32], vec![]));
-    let string_result = FuncType { params: vec![], result: Some(Type::String) };
+    let string_result = FuncType::new(vec![], Some(Type::String));
     assert_eq!(crate::component::canonical::core_signature(&string_result, true), (vec![FlatType::I32], vec![]));
     assert_eq!(crate::component::canonical::core_signature(&string_result, false), (vec![], vec![FlatType::I32]));
 }
