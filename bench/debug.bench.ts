@@ -1,10 +1,11 @@
-// What Wasm-level debugging costs (docs/DEBUGGING.md): GET /hello requests/s of the demo app on the
-// unikernel (QEMU TCG, microvm) as built, as its instrumented copy with `wasm_debug=N` but no
-// debugger, and with the debug adapter (dist/debugAdapter.js) attached and idle (no breakpoint);
-// then the round trip of a Wasm `next` (DAP request → stopped event) at a breakpoint in handle-hello.
-// usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K]
+// What Wasm-level debugging costs (docs/DEBUGGING.md): GET /hello requests/s of the demo app (or
+// `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm) as built, as its
+// instrumented copy with `wasm_debug=N` but no debugger, and with the debug adapter
+// (dist/debugAdapter.js) attached and idle (no breakpoint); then the round trip of a Wasm `next`
+// (DAP request → stopped event) at a function breakpoint (`--function`, default handle-hello).
+// usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K] [--app DIR] [--function NAME]
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll } from '../src/builder/all';
 import { WasmLevel } from '../src/debug/wasm/level';
@@ -16,14 +17,15 @@ import { median, percentile, round1 } from './lib';
 import { wrk, type LoadResult } from './load';
 
 
-function options(argv: string[]): { runs: number; seconds: number; connections: number; steps: number } {
-  const o = { runs: 5, seconds: 3, connections: 8, steps: 15 };
+function options(argv: string[]): { runs: number; seconds: number; connections: number; steps: number; app: string; function: string } {
+  const o = { runs: 5, seconds: 3, connections: 8, steps: 15, app: DEMO, function: 'handle-hello' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!.slice(2) as keyof typeof o;
-    if (!(flag in o)) throw new Error('usage: debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K]');
-    o[flag] = Number(argv[++i]);
+    if (!(flag in o)) throw new Error('usage: debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K] [--app DIR] [--function NAME]');
+    const value = argv[++i]!;
+    Object.assign(o, { [flag]: typeof o[flag] === 'number' ? Number(value) : value });
   }
-  return o;
+  return { ...o, app: resolve(o.app) };
 }
 
 /** wrk runs against `url`/hello after one warm-up: the median requests/s and each run's. */
@@ -36,7 +38,7 @@ async function throughput(url: string, o: ReturnType<typeof options>) {
   return { requestsPerSec: round1(median(runs.map((r) => r.requestsPerSec))), runs: runs.map((r) => Math.round(r.requestsPerSec)) };
 }
 
-/** The demo under `uniwasm run`'s own session (no debugger), booting `app` with `kernelArgs`. */
+/** The app under `uniwasm run`'s own session (no debugger), booting `app` with `kernelArgs`. */
 async function plainRun(app: string, kernelArgs: string[], o: ReturnType<typeof options>) {
   const run = await RunSession.start({
     app, port: await freePort(), accel: 'tcg', memoryMiB: 128, machine: 'microvm', qemuBinary: 'qemu-system-x86_64',
@@ -49,9 +51,9 @@ async function plainRun(app: string, kernelArgs: string[], o: ReturnType<typeof 
   }
 }
 
-/** The adapter launching the demo at the Wasm level; `configure` sets breakpoints before it runs. */
-async function debugSession(configure: (dc: DebugClient) => Promise<unknown>) {
-  const { dc, url } = await launchWasmDebug(DEMO, configure);
+/** The adapter launching `app` at the Wasm level; `configure` sets breakpoints before it runs. */
+async function debugSession(app: string, configure: (dc: DebugClient) => Promise<unknown>) {
+  const { dc, url } = await launchWasmDebug(app, configure);
   return {
     dc, url,
     end: async () => {
@@ -71,11 +73,11 @@ async function roundTrip(dc: DebugClient, request: () => Promise<unknown>): Prom
 }
 
 /**
- * Per sample: GET /hello stops at the function breakpoint on handle-hello, one `next` is timed
+ * Per sample: GET /hello stops at the function breakpoint on `o.function`, one `next` is timed
  * (entry → its first statement), then continue lets the answer out.
  */
 async function stepTimes(o: ReturnType<typeof options>) {
-  const session = await debugSession((dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'handle-hello' }] }));
+  const session = await debugSession(o.app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
   const { dc, url } = session;
   try {
     const next: number[] = [];
@@ -97,12 +99,12 @@ async function stepTimes(o: ReturnType<typeof options>) {
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  const { app } = await buildAll(DEMO);
+  const { app } = await buildAll(o.app);
   const program = new WasmProgram(readFileSync(app));
-  const { path: instrumented } = WasmLevel.prepare(app, join(DEMO, '.uniwasm', 'debug'), 'http-server-demo');
+  const { path: instrumented } = WasmLevel.prepare(app, join(o.app, '.uniwasm', 'debug'), basename(o.app));
   const asBuilt = await plainRun(app, [], o);
   const instrumentedNoDebugger = await plainRun(instrumented, [WasmLevel.kernelArgument(program)], o);
-  const idle = await debugSession(async () => undefined);
+  const idle = await debugSession(o.app, async () => undefined);
   let attachedIdle;
   try {
     attachedIdle = await throughput(idle.url, o);
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
   const steps = await stepTimes(o);
   const ratio = (x: { requestsPerSec: number }) => +(x.requestsPerSec / asBuilt.requestsPerSec).toFixed(3);
   console.log(JSON.stringify({
-    runs: o.runs, seconds: o.seconds, connections: o.connections, probeSites: program.sites.length,
+    app: o.app, runs: o.runs, seconds: o.seconds, connections: o.connections, probeSites: program.sites.length,
     hello: {
       asBuilt,
       instrumentedNoDebugger: { ...instrumentedNoDebugger, vsAsBuilt: ratio(instrumentedNoDebugger) },

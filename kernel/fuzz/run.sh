@@ -16,7 +16,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-http_request resp_decode abi_lift module_load}
+targets=${*:-http_request resp_decode abi_lift module_load component_lift component_load}
 
 work=$(cd "$here/.." && pwd)/target/fuzz
 flags="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
@@ -47,11 +47,19 @@ bin_of() {
   esac
 }
 
-# The guests of the runtime's tests seed module_load (they are not in git as .wasm).
-seeds=$work/seeds/module_load
-mkdir -p "$seeds"
+# The guests of the runtime's tests seed module_load and component_load (they are not in git as
+# .wasm). Components need wasm-tools. (The example components are component_load's templates,
+# not its seeds: mutated whole, their size made it 20 times slower.)
+seeds=$work/seeds
+wasm_tools=$here/../../.uniwasm/tools/bin/wasm-tools
+mkdir -p "$seeds/module_load" "$seeds/component_load"
 for wat in "$here"/../runtime/tests/guests/*.wat; do
-  wat2wasm --enable-all -o "$seeds/$(basename "$wat" .wat).wasm" "$wat"
+  name=$(basename "$wat" .wat)
+  if grep -q '^(component' "$wat"; then
+    [ -x "$wasm_tools" ] && "$wasm_tools" parse -o "$seeds/component_load/$name.wasm" "$wat"
+  else
+    wat2wasm --enable-all -o "$seeds/module_load/$name.wasm" "$wat"
+  fi
 done
 
 results=$work/results.log
@@ -66,12 +74,17 @@ for target in $targets; do
   log=$work/logs/$target.$$.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   extra=
-  [ "$target" = module_load ] && extra=$seeds
+  case $target in module_load | component_load) extra=$seeds/$target ;; esac
+  # component_load: whole components mutated byte by byte are kept small, or the validator's work
+  # swamps the rest; and each execution touches some 70,000 features, for which libFuzzer's
+  # entropic schedule spent more time than the execution itself.
+  max_len=
+  [ "$target" = component_load ] && max_len="-max_len=16384 -entropic=0"
   before=$(ls "$artifacts" | wc -l)
   start=$(date +%s)
   status=0
-  # shellcheck disable=SC2086 # $extra is one directory or nothing
-  "$(bin_of "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # shellcheck disable=SC2086 # $extra and $max_len are words or nothing
+  "$(bin_of "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $max_len \
     -artifact_prefix="$artifacts/" "$corpus" "$here/corpus/$target" $extra >"$log" 2>&1 || status=$?
   elapsed=$(( $(date +%s) - start ))
   crashes=$(( $(ls "$artifacts" | wc -l) - before ))

@@ -14,6 +14,9 @@ import type {
 import { RunControl, type Target } from './runControl';
 import { WASM_FRAME_BASE, WasmLevel } from './wasm/level';
 
+/** The kernel's console line once it serves HTTP (kernel/README.md). */
+const KERNEL_LISTENING = /\bINFO +ready: listening on /;
+
 /**
  * Debugs a Uniwasm guest through QEMU's gdbstub. Kernel level: threads are vCPUs, a frame is the
  * instruction at rip named by the kernel's ELF symbols, breakpoints are function (kernel symbol)
@@ -49,7 +52,12 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
    */
   async launch(options: LaunchOptions, configure: () => Promise<void>): Promise<void> {
     try {
-      const boot = await bootHalted(options, (text, category) => this.output(text, category));
+      let listening = () => {};
+      const serving = new Promise<void>((resolve) => (listening = resolve));
+      const boot = await bootHalted(options, (text, category) => {
+        if (category === 'stdout' && KERNEL_LISTENING.test(text)) listening();
+        this.output(text, category);
+      });
       const run = (this.launched = boot.run);
       void run.ended.then((why) => this.terminate(run.stopRequested ? undefined : `QEMU ended: ${why}`));
       const target = await this.connect('127.0.0.1', boot.gdbPort, run.image.kernel);
@@ -59,11 +67,16 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
       }
       await configure();
       await this.control.start(options.stopOnEntry);
-      // The guest answers HTTP once it runs; until the user resumes it (stopOnEntry, breakpoints) this just waits.
-      run.waitForHttp(options.readyTimeoutMs ?? Infinity).then(
-        () => this.output(`ready ${run.url}\n`),
-        (err: Error) => run.stopRequested || this.output(`uniwasm: ${err.message}\n`, 'stderr'),
-      );
+      // Ready once the kernel says it listens, not at an HTTP answer as `uniwasm run` does: that
+      // request would run the app's handler (every request does, in a component) and stop at a
+      // breakpoint there. Until the user resumes the guest (stopOnEntry, breakpoints) this waits.
+      const late = options.readyTimeoutMs === undefined ? undefined : setTimeout(() => {
+        this.output(`uniwasm: the guest did not listen for HTTP within ${options.readyTimeoutMs} ms\n`, 'stderr');
+      }, options.readyTimeoutMs).unref();
+      void serving.then(() => {
+        clearTimeout(late);
+        this.output(`ready ${run.url}\n`);
+      });
     } catch (err) {
       await this.launched?.stop();
       throw err;

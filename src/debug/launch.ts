@@ -34,7 +34,7 @@ export interface LaunchOptions {
   machine?: Machine;
   qemuPath?: string;
   kernelArgs?: string[];
-  /** How long the guest may take to answer HTTP once running (for the `ready` line). Default none. */
+  /** How long the guest may take to listen for HTTP once running (for the `ready` line). Default none. */
   readyTimeoutMs?: number;
 }
 
@@ -98,6 +98,7 @@ async function prepareWasm(app: string, cwd: string | undefined, say: Say): Prom
   const how = program.lines
     ? 'DWARF lines'
     : `no DWARF${folder ? ' (does its build honour UNIWASM_PROFILE=debug with -g?)' : ''}: function breakpoints, statements after calls and blocks`;
-  say(`uniwasm: Wasm debugging with ${path} (${program.sites.length} probe sites; ${how})\n`);
+  const where = program.componentModule === undefined ? '' : ` in the component's core module ${program.componentModule}`;
+  say(`uniwasm: Wasm debugging with ${path} (${program.sites.length} probe sites${where}; ${how})\n`);
   return { app: path, kernelArgs: [WasmLevel.kernelArgument(program)], program, sourceRoot: appDir };
 }

@@ -1,5 +1,6 @@
 // A run: builds, Redis, QEMU booting the kernel with the app, the trace port, readiness, and the stop
 // that ends every process it started.
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { execa, type ResultPromise } from 'execa';
 import { buildAll } from '../builder/all';
@@ -123,7 +124,9 @@ export class RunSession {
       redisServer = await redisTarget(`redis://127.0.0.1:${redis.port}`);
     }
     const redisArgs = redisKernelArgs(redisServer);
-    const cmdline = [`ip=${GUEST_IP}/24`, `gw=${HOST_FROM_GUEST}`, `port=${GUEST_PORT}`, ...redisArgs, ...o.extraKernelArgs].join(' ');
+    // The guest has no clock of the date and may have no RDRAND: the host gives it the time and a seed.
+    const hostArgs = [`epoch=${Math.floor(Date.now() / 1000)}`, `seed=${randomBytes(32).toString('hex')}`];
+    const cmdline = [`ip=${GUEST_IP}/24`, `gw=${HOST_FROM_GUEST}`, `port=${GUEST_PORT}`, ...redisArgs, ...hostArgs, ...o.extraKernelArgs].join(' ');
     const observers = o.observers ?? [];
     const observerFailed = (err: Error) => log(`run observer: ${err.message}`);
     // Listening before QEMU starts: QEMU connects at startup, so the guest's first line has a reader.
@@ -141,7 +144,7 @@ export class RunSession {
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
       hostPort: o.port, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
-    log(`${o.qemuBinary} ${args.join(' ')}`);
+    log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
     const console: string[] = [];
     const onLine = (line: string) => {

@@ -2,15 +2,11 @@
 // CLI, served, and sent the compat requests; the answers are wasmtime's, which the unikernel must match.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
-import { freePort } from '../../src/util/ports';
 import { runCli } from '../support/cli';
 import { comparable, compatRequests, echoBody, send, type CompatRequest, type NormalizedResponse } from './requests';
-
-const wasmtime = join(productRoot(), '.uniwasm', 'tools', 'bin', 'wasmtime');
+import { serve, stop } from './wasmtime';
 const text: [string, string] = ['content-type', 'text/plain; charset=utf-8'];
 
 /** What wasmtime answers each compat request with; both components must give exactly this. */
@@ -51,35 +47,6 @@ const expected: Record<string, (res: NormalizedResponse) => void> = {
   'GET /trap': (res) => assert.equal(res.status, 500),
 };
 
-/** `wasmtime serve` on a free loopback port, ready once it says it is serving. */
-async function serve(component: string): Promise<{ child: ChildProcess; origin: string; log: () => string }> {
-  const port = await freePort();
-  // -S cli=y: the reactor adapter (C) and Rust's std import wasi:cli and wasi:filesystem, which
-  // `serve` only links when asked.
-  const child = spawn(wasmtime, ['serve', '--addr', `127.0.0.1:${port}`, '-S', 'cli=y', component], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_BACKTRACE: '0' },
-  });
-  let log = '';
-  const serving = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      log += d.toString();
-      if (log.includes('Serving HTTP on')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => reject(new Error(`wasmtime serve exited (${code ?? signal}):\n${log}`)));
-    child.once('error', reject);
-  });
-  try {
-    await serving;
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return { child, origin: `http://127.0.0.1:${port}`, log: () => log };
-}
-
 /** The answers of each component, by request name, to compare the two at the end. */
 const answers = new Map<string, Map<string, NormalizedResponse>>();
 
@@ -96,12 +63,7 @@ for (const example of ['http-component-c', 'http-component-rust']) {
       server = await serve(app);
     });
 
-    after(async () => {
-      if (!server) return;
-      const exited = once(server.child, 'exit');
-      server.child.kill('SIGTERM');
-      await exited;
-    });
+    after(() => server && stop(server));
 
     // In list order: GET /foo must come after PUT /bar.
     for (const req of compatRequests) {

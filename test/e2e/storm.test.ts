@@ -1,5 +1,5 @@
 // A malformed-request storm against a running guest, from raw sockets: random bytes, mutated
-// requests, limits (431, 413, 414), bad framing (400, 411), slow clients and more connections
+// requests, limits (431, 413, 414), bad framing (400, 501), slow clients and more connections
 // than the guest's 64-socket pool. QEMU must survive all of it and serve GET /hello afterwards.
 // Real QEMU under TCG; the guest is the hand-written demo of the runtime's tests.
 import { test } from 'node:test';
@@ -131,7 +131,9 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
       ['non-numeric Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: abc\r\n\r\n', 400],
       ['negative Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: -1\r\n\r\n', 400],
       ['conflicting Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 400],
-      ['Transfer-Encoding', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 411],
+      ['a transfer coding other than chunked', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
+      ['chunked and Content-Length at once', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n', 400],
+      ['a malformed chunk size', 'PUT /bar HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n', 400],
       ['URI too long', `GET /${'u'.repeat(5000)} HTTP/1.1\r\nHost: storm\r\n\r\n`, 414],
       ['no Host', 'GET /hello HTTP/1.1\r\n\r\n', 400],
       ['unknown method', 'BREW /pot HTTP/1.1\r\nHost: storm\r\n\r\n', 501],

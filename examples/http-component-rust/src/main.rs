@@ -25,7 +25,10 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
         ("/echo", Method::POST) => echo(request),
         ("/headers", Method::GET) => headers(&request),
         // The guest's own trap, as C's __builtin_trap(): no panic message, no unwinding.
-        ("/trap", Method::GET) => core::arch::wasm32::unreachable(),
+        ("/trap", Method::GET) => {
+            eprintln!("GET /trap: trapping on purpose");
+            core::arch::wasm32::unreachable()
+        }
         (path, _) => match allowed(path) {
             Some(allow) => {
                 let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
@@ -35,7 +38,10 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             None => text(StatusCode::NOT_FOUND, "Not Found\n"),
         },
     };
-    eprintln!("{line} {}", response.status().as_u16());
+    // Errors only, as the C component (and the core-module demo, which logs none).
+    if response.status().as_u16() >= 400 {
+        eprintln!("{line} {}", response.status().as_u16());
+    }
     Ok(if head { response.map(|_| Body::empty()) } else { response })
 }
 

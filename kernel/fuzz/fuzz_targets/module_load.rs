@@ -55,17 +55,8 @@ fn smith_config() -> &'static wasm_smith::Config {
     CONFIG.get_or_init(|| wasm_smith::Config {
         available_imports: Some(wat::parse_str(IMPORTS).unwrap()),
         exports: Some(wat::parse_str(EXPORTS).unwrap()),
-        // Proposals this host's wasmi does not enable.
-        gc_enabled: false,
-        exceptions_enabled: false,
-        threads_enabled: false,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        wide_arithmetic_enabled: false,
-        max_memory32_bytes: 8 << 20,
-        max_funcs: 20,
         max_instructions: 200,
-        ..wasm_smith::Config::default()
+        ..uniwasm_fuzz::smith_config()
     })
 }
 

@@ -19,3 +19,23 @@ pub fn chunks(seed: u8, data: &[u8]) -> Vec<&[u8]> {
     }
     out
 }
+
+/// wasm-smith's defaults without the proposals this host's wasmi does not enable, and small:
+/// what `module_load` and `component_load` start from.
+pub fn smith_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        gc_enabled: false,
+        exceptions_enabled: false,
+        threads_enabled: false,
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        wide_arithmetic_enabled: false,
+        max_memory32_bytes: 8 << 20,
+        max_funcs: 20,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// The allocator that measures what a guest makes the host allocate: the runtime tests' own.
+#[path = "../../runtime/tests/common/counting.rs"]
+pub mod counting;

@@ -1,41 +1,73 @@
-//! The hand-over of the boot module (the app's WebAssembly) to the runtime.
+//! The hand-over of the boot module (the app's WebAssembly) to the runtime: a core module runs
+//! as a SpiderLightning app, a component as a `wasi:http/proxy` app, told apart by the binary's
+//! version and layer fields.
 
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 
 use uniwasm_runtime::debug::DebugPort;
-use uniwasm_runtime::host::{App, AppConfig};
+use uniwasm_runtime::host::{App, AppConfig, ComponentApp, Serve};
 use uniwasm_runtime::kv::KeyValueStore;
 use uniwasm_runtime::trace::Tracer;
 
-const WASM_MAGIC: [u8; 4] = *b"\0asm";
-const WASM_VERSION: [u8; 4] = [1, 0, 0, 0];
+use crate::wasi_platform::KernelWasi;
 
-/// Loads the module (QEMU `-initrd`) and runs its `init`, under a Wasm-level debugger when `debug`
-/// is given; the error is a boot-failure reason.
+const WASM_MAGIC: [u8; 4] = *b"\0asm";
+const CORE_MODULE: [u8; 4] = [1, 0, 0, 0];
+/// Version 0x0d, layer 1: a component.
+const COMPONENT: [u8; 4] = [0x0d, 0, 1, 0];
+
+/// Loads the app, under a Wasm-level debugger when `debug` is given; the error is a boot-failure
+/// reason. A core module gets `store` and runs its `init`; a component gets `wasi` for its WASI host.
+/// `port` is the one the kernel listens on.
 pub fn load(
     module: &[u8],
+    port: u16,
     store: Box<dyn KeyValueStore>,
+    wasi: impl FnOnce() -> KernelWasi,
     tracer: Option<Box<dyn Tracer>>,
     debug: Option<DebugPort>,
-) -> Result<App, String> {
-    check_header(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))?;
-    App::load_traced(module, store, tracer, AppConfig { debug, ..AppConfig::default() }).map_err(|e| format!("app: {e}"))
+) -> Result<Box<dyn Serve>, String> {
+    let config = AppConfig { debug, ..AppConfig::default() };
+    match kind(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))? {
+        Kind::Core => {
+            let app = App::load_traced(module, store, tracer, config).map_err(|e| format!("app: {e}"))?;
+            log::info!("app: a SpiderLightning core module, {} bytes", module.len());
+            for (method, pattern, handler) in app.routes() {
+                log::info!("app: {} {pattern} -> {handler}", method.as_str());
+            }
+            if app.port().is_some_and(|p| p != port) {
+                log::warn!("app: asked for {}, serving on port {port} (kernel command line)", app.address().unwrap_or(""));
+            }
+            Ok(Box::new(app))
+        }
+        Kind::Component => {
+            let app = ComponentApp::load(module, Box::new(wasi()), tracer, config).map_err(|e| format!("app: {e}"))?;
+            log::info!("app: a component, {} bytes, serving {}", module.len(), app.handler());
+            log::info!("app: imports {}", app.imports().join(", "));
+            Ok(Box::new(app))
+        }
+    }
 }
 
-/// The module's first 8 bytes, checked here so that a wrong file (an ELF, a text file, a
-/// component) is named as such rather than as a parse error deep in the module.
-fn check_header(module: &[u8]) -> Result<(), String> {
+enum Kind {
+    Core,
+    Component,
+}
+
+/// What the module's first 8 bytes say it is, so that a wrong file (an ELF, a text file) is named
+/// as such rather than as a parse error deep in the module.
+fn kind(module: &[u8]) -> Result<Kind, String> {
     if module.len() < 8 {
         return Err(format!("only {} bytes", module.len()));
     }
     if module[..4] != WASM_MAGIC {
         return Err(format!("starts with {:02x?}, expected {:02x?}", &module[..4], WASM_MAGIC));
     }
-    if module[4..8] != WASM_VERSION {
-        let hint = if module[4..8] == [0x0d, 0, 1, 0] { " — a component, not a core module" } else { "" };
-        return Err(format!("version {:02x?}, expected {:02x?} (version 1){hint}", &module[4..8], WASM_VERSION));
+    match <[u8; 4]>::try_from(&module[4..8]).expect("4 bytes") {
+        CORE_MODULE => Ok(Kind::Core),
+        COMPONENT => Ok(Kind::Component),
+        other => Err(format!("version and layer {other:02x?}: neither a core module {CORE_MODULE:02x?} nor a component {COMPONENT:02x?}")),
     }
-    Ok(())
 }

@@ -206,3 +206,31 @@ pub fn inb(port: u16) -> u8 {
     unsafe { asm!("in al, dx", in("dx") port, out("al") value, options(nomem, nostack, preserves_flags)) };
     value
 }
+
+/// Whether the CPU has RDRAND (CPUID.1:ECX bit 30) and RDSEED (CPUID.(7,0):EBX bit 18).
+pub fn random_instructions() -> (bool, bool) {
+    use core::arch::x86_64::{__cpuid, __cpuid_count};
+    let (max_leaf, leaf1, leaf7) = (__cpuid(0).eax, __cpuid(1), __cpuid_count(7, 0));
+    (leaf1.ecx & (1 << 30) != 0, max_leaf >= 7 && leaf7.ebx & (1 << 18) != 0)
+}
+
+/// A random word from RDSEED (`rdseed`) or RDRAND, retried until the CPU has one (CF set).
+/// Only called after `random_instructions` said the instruction exists.
+pub fn random_u64(rdseed: bool) -> u64 {
+    loop {
+        let (value, ok): (u64, u8);
+        // SAFETY: the instruction exists (checked by the caller through CPUID); it only writes
+        // its destination register and the flags.
+        unsafe {
+            if rdseed {
+                asm!("rdseed {v}", "setc {ok}", v = out(reg) value, ok = out(reg_byte) ok, options(nomem, nostack));
+            } else {
+                asm!("rdrand {v}", "setc {ok}", v = out(reg) value, ok = out(reg_byte) ok, options(nomem, nostack));
+            }
+        }
+        if ok != 0 {
+            return value;
+        }
+        core::hint::spin_loop();
+    }
+}

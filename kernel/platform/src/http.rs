@@ -7,7 +7,7 @@ use core::cell::RefCell;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State as TcpState;
 use smoltcp::time::{Duration, Instant};
-use uniwasm_runtime::host::App;
+use uniwasm_runtime::host::Serve;
 use uniwasm_runtime::http;
 
 use crate::net::{self, Net};
@@ -85,7 +85,7 @@ impl HttpServer {
 
     /// Advances every connection as far as it can go without waiting for the network. The app
     /// runs while `net` is not borrowed: its KeyValue calls use the network themselves.
-    pub fn serve(&mut self, net: &RefCell<Net>, app: &mut App) {
+    pub fn serve(&mut self, net: &RefCell<Net>, app: &mut dyn Serve) {
         let mut listening = 0;
         for slot in &mut self.slots {
             let now = net::now();

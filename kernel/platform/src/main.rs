@@ -13,12 +13,15 @@ mod cpu;
 mod debug;
 mod exit;
 mod http;
+mod http_client;
 mod memory;
 mod net;
+mod random;
 mod redis_tcp;
 mod serial;
 mod trace;
 mod virtio;
+mod wasi_platform;
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
@@ -26,8 +29,10 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use exit::boot_failed;
+use random::Random;
+use wasi_platform::KernelWasi;
 use uniwasm_runtime::cmdline::{self, LogLevel, Settings};
-use uniwasm_runtime::host::{App, NoStore};
+use uniwasm_runtime::host::{NoStore, Serve};
 use uniwasm_runtime::kv::KeyValueStore;
 
 /// Called by the entry code in boot.rs, in long mode on the boot stack.
@@ -72,14 +77,13 @@ extern "C" fn kmain(start_info: u32) -> ! {
     let loaded_at = clock::since_boot_us();
     // `wasm_debug=N`: the runtime sets the debug mailbox up and stops once for the debugger.
     let debug = settings.wasm_debug.map(debug::port);
-    let app = app::load(module, store, trace::init(), debug).unwrap_or_else(|e| boot_failed(e));
-    log::info!("app: {} bytes, started in {} ms", module.len(), (clock::since_boot_us() - loaded_at) / 1000);
-    for (method, pattern, handler) in app.routes() {
-        log::info!("app: {} {pattern} -> {handler}", method.as_str());
-    }
-    if app.port().is_some_and(|p| p != settings.port) {
-        log::warn!("app: asked for {}, serving on port {} (kernel command line)", app.address().unwrap_or(""), settings.port);
-    }
+    let wasi = || {
+        let (random, source) = Random::new(settings.seed);
+        log::info!("random: {source}");
+        KernelWasi::new(net.clone(), random, settings.epoch)
+    };
+    let app = app::load(module, settings.port, store, wasi, trace::init(), debug).unwrap_or_else(|e| boot_failed(e));
+    log::info!("app: started in {} ms", (clock::since_boot_us() - loaded_at) / 1000);
     serve(&net, app, &settings)
 }
 
@@ -99,13 +103,13 @@ fn parse_cmdline(raw: &[u8]) -> Settings {
 }
 
 /// The poll loop: network in, sockets served, network out, sleep until the next event.
-fn serve(net: &RefCell<net::Net>, mut app: App, settings: &Settings) -> ! {
+fn serve(net: &RefCell<net::Net>, mut app: Box<dyn Serve>, settings: &Settings) -> ! {
     let mut http = http::HttpServer::new(&mut net.borrow_mut(), settings.port);
     let mut heap = trace::HeapReport::new();
     let mut ready = false;
     loop {
         net.borrow_mut().poll();
-        http.serve(net, &mut app);
+        http.serve(net, &mut *app);
         heap.tick();
         if !ready {
             if let Some(addr) = net.borrow().address() {

@@ -1,17 +1,18 @@
-//! The network: one smoltcp interface on the virtio-net card, DHCP or a static address, and
-//! a small TCP API (listen, connect, access a socket) for the HTTP server and outgoing clients.
+//! The network: one smoltcp interface on the virtio-net card, DHCP or a static address, a
+//! small TCP API (listen, connect, access a socket) for the HTTP server and outgoing clients, and
+//! name lookups (DNS) for outgoing HTTP.
 //! Everything runs from one poll loop: `poll`, let the users touch their sockets, `wait`.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
-use smoltcp::socket::{dhcpv4, tcp};
+use smoltcp::socket::{dhcpv4, dns, tcp};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::phy::{Device, TxToken};
 use smoltcp::wire::{
-    ArpOperation, ArpPacket, ArpRepr, EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, HardwareAddress, IpCidr,
-    Ipv4Address, Ipv4Cidr,
+    ArpOperation, ArpPacket, ArpRepr, DnsQueryType, EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, HardwareAddress,
+    IpAddress, IpCidr, Ipv4Address, Ipv4Cidr,
 };
 use uniwasm_runtime::cmdline::IpConfig;
 
@@ -23,6 +24,8 @@ const CONNECT_BUFFER: usize = 8 * 1024;
 /// The longest the idle loop sleeps without checking anything (a safety net against a lost wakeup).
 const MAX_SLEEP_US: u64 = 500_000;
 const EPHEMERAL_PORTS: core::ops::Range<u16> = 49152..65535;
+/// QEMU user networking's DNS server; a DHCP lease may name another.
+const QEMU_DNS: Ipv4Address = Ipv4Address::new(10, 0, 2, 3);
 
 pub fn now() -> Instant {
     Instant::from_micros(clock::since_boot_us() as i64)
@@ -33,7 +36,16 @@ pub struct Net {
     device: NetDevice,
     sockets: SocketSet<'static>,
     dhcp: Option<SocketHandle>,
+    dns: SocketHandle,
     next_port: u16,
+}
+
+/// A name lookup's outcome.
+pub enum Lookup {
+    Pending,
+    Found([u8; 4]),
+    /// The server said there is no such name (or gave no address), or never answered.
+    Failed,
 }
 
 pub enum ConnectError {
@@ -68,9 +80,10 @@ impl Net {
                 Some(sockets.add(dhcpv4::Socket::new()))
             }
         };
+        let dns = sockets.add(dns::Socket::new(&[IpAddress::Ipv4(QEMU_DNS)], Vec::new()));
         apic::route_gsi(device.gsi, cpu::WAKE_VECTOR_DEVICE);
         let next_port = EPHEMERAL_PORTS.start + (cpu::rdtsc() % 1024) as u16;
-        Net { iface, device, sockets, dhcp, next_port }
+        Net { iface, device, sockets, dhcp, dns, next_port }
     }
 
     /// Moves frames between the card and the sockets, and follows DHCP.
@@ -85,6 +98,9 @@ impl Net {
                     None => log::info!("dhcp: address {}, no gateway", config.address),
                 }
                 set_address(&mut self.iface, config.address, config.router);
+                if let Some(&server) = config.dns_servers.first() {
+                    self.sockets.get_mut::<dns::Socket>(self.dns).update_servers(&[IpAddress::Ipv4(server)]);
+                }
                 self.device.hold_tcp(false);
             }
             // Also the socket's first event, before any lease: only a real loss is news.
@@ -145,6 +161,30 @@ impl Net {
             .connect(self.iface.context(), (Ipv4Address::from(addr), port), local_port)
             .map_err(ConnectError::Refused)?;
         Ok(self.sockets.add(socket))
+    }
+
+    /// Starts looking up the IPv4 address of `name`; follow it with `lookup`. `None` for a name
+    /// DNS cannot carry (an empty label, a label over 63 bytes, over 255 in all).
+    pub fn start_lookup(&mut self, name: &str) -> Option<dns::QueryHandle> {
+        let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
+        socket.start_query(self.iface.context(), name, DnsQueryType::A).ok()
+    }
+
+    /// How the lookup `query` is going; once it is not `Pending` the query is gone.
+    pub fn lookup(&mut self, query: dns::QueryHandle) -> Lookup {
+        match self.sockets.get_mut::<dns::Socket>(self.dns).get_query_result(query) {
+            Ok(addresses) => match addresses.first() {
+                Some(IpAddress::Ipv4(addr)) => Lookup::Found(addr.octets()),
+                None => Lookup::Failed,
+            },
+            Err(dns::GetQueryResultError::Pending) => Lookup::Pending,
+            Err(dns::GetQueryResultError::Failed) => Lookup::Failed,
+        }
+    }
+
+    /// Gives up a lookup still pending.
+    pub fn cancel_lookup(&mut self, query: dns::QueryHandle) {
+        self.sockets.get_mut::<dns::Socket>(self.dns).cancel_query(query);
     }
 
     pub fn tcp(&mut self, handle: SocketHandle) -> &mut tcp::Socket<'static> {

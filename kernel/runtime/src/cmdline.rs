@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// Every key the kernel accepts, in the order the documentation lists them.
-pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe", "wasm_debug"];
+pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe", "wasm_debug", "epoch", "seed"];
 
 /// An IPv4 address as four octets (kept free of any network crate).
 pub type Ipv4 = [u8; 4];
@@ -52,11 +52,17 @@ pub struct Settings {
     /// `wasm_debug=N`: the app is a module instrumented for Wasm-level debugging with N probe
     /// sites (docs/DEBUGGING.md); the runtime then offers the probe import and the debug mailbox.
     pub wasm_debug: Option<u32>,
+    /// `epoch=SECONDS`: the Unix time at boot, for the wall clock (the machine has no clock the
+    /// kernel reads; the host that boots it knows the time).
+    pub epoch: Option<u64>,
+    /// `seed=HEX` (64 hex digits): entropy from the host for the kernel's random generator when the
+    /// CPU has no RDRAND.
+    pub seed: Option<[u8; 32]>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false, wasm_debug: None }
+        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false, wasm_debug: None, epoch: None, seed: None }
     }
 }
 
@@ -99,6 +105,8 @@ struct Raw {
     log: Option<LogLevel>,
     probe: bool,
     wasm_debug: Option<u32>,
+    epoch: Option<u64>,
+    seed: Option<[u8; 32]>,
 }
 
 /// Parses a whole command line. An empty line gives the defaults.
@@ -155,6 +163,8 @@ fn apply(raw: &mut Raw, key: &str, value: &str) -> Result<(), &'static str> {
         "wasm_debug" => {
             raw.wasm_debug = Some(parse_decimal(value).filter(|&n| n > 0).ok_or("expected the probe site count, 1-999999999")?)
         }
+        "epoch" => raw.epoch = Some(parse_decimal_u64(value).ok_or("expected the Unix time in seconds")?),
+        "seed" => raw.seed = Some(parse_hex32(value).ok_or("expected 64 hexadecimal digits")?),
         _ => unreachable!("every key in KEYS has an arm"),
     }
     Ok(())
@@ -197,6 +207,8 @@ fn check(raw: Raw) -> Result<Settings, CmdlineError> {
         log: raw.log.unwrap_or(defaults.log),
         probe: raw.probe,
         wasm_debug: raw.wasm_debug,
+        epoch: raw.epoch,
+        seed: raw.seed,
     })
 }
 
@@ -214,6 +226,28 @@ fn parse_decimal(s: &str) -> Option<u32> {
         return None;
     }
     Some(s.bytes().fold(0, |n, b| n * 10 + (b - b'0') as u32))
+}
+
+/// Decimal digits only, at most 19 of them (fits in a u64).
+fn parse_decimal_u64(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0, |n, b| n * 10 + (b - b'0') as u64))
+}
+
+/// Exactly 64 hexadecimal digits, as 32 bytes.
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let digits = s.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let nibble = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = nibble(digits[2 * i])? << 4 | nibble(digits[2 * i + 1])?;
+    }
+    Some(out)
 }
 
 fn parse_port(s: &str) -> Result<u16, &'static str> {
@@ -360,11 +394,11 @@ mod tests {
     #[test]
     fn general_errors() {
         assert_eq!(err("colour=blue"),
-            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug)");
+            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed)");
         assert_eq!(err("port=1 port=2"), "kernel argument `port` given twice");
         assert_eq!(err("quiet"), "kernel argument `quiet` is not key=value");
         assert_eq!(err("port="), "`port=`: value is empty");
-        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug)");
+        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed)");
     }
 
     #[test]
@@ -390,5 +424,18 @@ mod tests {
         for bad in ["0", "-3", "1e3", "1000000000", "all"] {
             assert_eq!(err(&alloc::format!("wasm_debug={bad}")), alloc::format!("`wasm_debug={bad}`: expected the probe site count, 1-999999999"));
         }
+    }
+
+    #[test]
+    fn epoch_and_seed_keys() {
+        let s = parse("epoch=1796000000 seed=00ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1F").unwrap();
+        assert_eq!(s.epoch, Some(1_796_000_000));
+        let seed = s.seed.unwrap();
+        assert_eq!((seed[0], seed[1], seed[2], seed[31]), (0x00, 0xff, 0x01, 0x1f));
+        assert_eq!((parse("").unwrap().epoch, parse("").unwrap().seed), (None, None));
+        assert_eq!(err("epoch=-1"), "`epoch=-1`: expected the Unix time in seconds");
+        assert_eq!(err("seed=abc"), "`seed=abc`: expected 64 hexadecimal digits");
+        let not_hex = alloc::format!("seed={}", "g".repeat(64));
+        assert!(err(&not_hex).ends_with("expected 64 hexadecimal digits"));
     }
 }

@@ -70,12 +70,13 @@ pub fn value_bits(value: &wasmi::Val) -> u64 {
     }
 }
 
-/// The mailbox's `trap_code` for an error that ended a call into the module. The numbers are the
-/// mailbox's (docs/DEBUGGING.md, decoded by src/debug/wasm/mailbox.ts): wasmi 1.1's `TrapCode`
-/// numbers, kept when wasmi 2.0 shifted its own by one.
-pub fn trap_code(error: &wasmi::Error) -> u32 {
+/// The mailbox's `trap_code` for a call into the module that ended with the Wasm trap `code`, or
+/// with none (a host function failed). The numbers are the mailbox's (docs/DEBUGGING.md, decoded
+/// by src/debug/wasm/mailbox.ts): wasmi 1.1's `TrapCode` numbers, kept when wasmi 2.0 shifted its
+/// own by one.
+pub fn trap_code(code: Option<wasmi::TrapCode>) -> u32 {
     use wasmi::TrapCode::*;
-    let Some(code) = error.as_trap_code() else { return TRAP_HOST_ERROR };
+    let Some(code) = code else { return TRAP_HOST_ERROR };
     match code {
         UnreachableCodeReached => 0,
         MemoryOutOfBounds => 1,

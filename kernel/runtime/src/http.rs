@@ -111,11 +111,19 @@ impl Default for Limits {
 pub struct RequestParser {
     buf: Vec<u8>,
     limits: Limits,
+    /// The request being read asked `Expect: 100-continue`: `None` once answered.
+    continue_due: Option<bool>,
 }
 
 impl RequestParser {
     pub fn new(limits: Limits) -> Self {
-        RequestParser { buf: Vec::new(), limits }
+        RequestParser { buf: Vec::new(), limits, continue_due: None }
+    }
+
+    /// Whether the client waits for `100 Continue` before it sends the body of the request being
+    /// read; true once per request.
+    pub fn take_continue(&mut self) -> bool {
+        self.continue_due.replace(false) == Some(true)
     }
 
     pub fn push(&mut self, data: &[u8]) {
@@ -147,6 +155,8 @@ impl RequestParser {
         let uri = origin_form(uri)?;
         let mut headers = Vec::with_capacity(head.headers.len());
         let mut content_length: Option<usize> = None;
+        let mut chunked = false;
+        let mut expects_continue = false;
         let mut connection_close = version == 0;
         let mut has_host = false;
         for h in head.headers.iter() {
@@ -159,7 +169,11 @@ impl RequestParser {
                 }
                 content_length = Some(n);
             } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(411);
+                // Only `chunked` alone: other codings (gzip, …) are not decoded here (RFC 9112 §6.1: 501).
+                if !value.eq_ignore_ascii_case("chunked") || chunked {
+                    return Err(501);
+                }
+                chunked = true;
             } else if h.name.eq_ignore_ascii_case("connection") {
                 for option in value.split(',').map(str::trim) {
                     if option.eq_ignore_ascii_case("close") {
@@ -170,6 +184,12 @@ impl RequestParser {
                 }
             } else if h.name.eq_ignore_ascii_case("host") {
                 has_host = true;
+            } else if h.name.eq_ignore_ascii_case("expect") {
+                // The only expectation there is (RFC 9110 §10.1.1); others cannot be met.
+                if !value.eq_ignore_ascii_case("100-continue") {
+                    return Err(417);
+                }
+                expects_continue = version == 1;
             }
             headers.push((h.name.to_string(), value.to_string()));
         }
@@ -177,14 +197,28 @@ impl RequestParser {
         if version == 1 && !has_host {
             return Err(400);
         }
-        let body_len = content_length.unwrap_or(0);
-        if body_len > self.limits.max_body {
-            return Err(413);
+        // Both framings at once smuggle requests past proxies (RFC 9112 §6.1): refused.
+        if chunked && content_length.is_some() {
+            return Err(400);
         }
-        if self.buf.len() - head_len < body_len {
+        let complete = if chunked {
+            dechunk(&self.buf[head_len..], self.limits.max_body)?
+        } else {
+            let body_len = content_length.unwrap_or(0);
+            if body_len > self.limits.max_body {
+                return Err(413);
+            }
+            (self.buf.len() - head_len >= body_len).then(|| (self.buf[head_len..head_len + body_len].to_vec(), body_len))
+        };
+        let Some((bytes, body_len)) = complete else {
+            // Waiting for the body: a client that asked first is told to send it (once).
+            if expects_continue && self.continue_due.is_none() {
+                self.continue_due = Some(true);
+            }
             return Ok(None);
-        }
-        let body = content_length.map(|n| self.buf[head_len..head_len + n].to_vec());
+        };
+        let body = (chunked || content_length.is_some()).then_some(bytes);
+        self.continue_due = None;
         self.buf.drain(..head_len + body_len);
         Ok(Some(Request { method, uri, headers, body, keep_alive: !connection_close }))
     }
@@ -234,6 +268,58 @@ fn origin_form(target: &str) -> Result<String, u16> {
     })
 }
 
+/// Decodes a chunked body (RFC 9112 §7.1) at the start of `data`: the body and the bytes it took,
+/// `Ok(None)` while incomplete, or the status for a malformed one (400) or one over `max` (413).
+/// Chunk extensions and trailers are read and dropped.
+pub fn dechunk(data: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, u16> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(line_end) = find_crlf(&data[at..]) else {
+            // A size line longer than any sane one is not waited for.
+            return if data.len() - at > 1024 { Err(400) } else { Ok(None) };
+        };
+        let line = &data[at..at + line_end];
+        let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = parse_chunk_size(size_text).ok_or(400u16)?;
+        at += line_end + 2;
+        if size == 0 {
+            // Trailer fields, then an empty line.
+            loop {
+                let Some(end) = find_crlf(&data[at..]) else { return if data.len() - at > 16 * 1024 { Err(431) } else { Ok(None) } };
+                at += end + 2;
+                if end == 0 {
+                    return Ok(Some((body, at)));
+                }
+            }
+        }
+        if body.len().saturating_add(size) > max {
+            return Err(413);
+        }
+        if data.len() < at + size + 2 {
+            return Ok(None);
+        }
+        if &data[at + size..at + size + 2] != b"\r\n" {
+            return Err(400);
+        }
+        body.extend_from_slice(&data[at..at + size]);
+        at += size + 2;
+    }
+}
+
+fn find_crlf(data: &[u8]) -> Option<usize> {
+    data.windows(2).position(|w| w == b"\r\n")
+}
+
+/// A chunk size: 1 to 15 hex digits (no overflow), whitespace before an extension allowed.
+fn parse_chunk_size(text: &[u8]) -> Option<usize> {
+    let digits = text.trim_ascii_end();
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    digits.iter().try_fold(0usize, |n, &b| Some(n * 16 + (b as char).to_digit(16)? as usize))
+}
+
 /// A Content-Length value: digits only, no sign, no overflow.
 fn parse_length(text: &str) -> Option<usize> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -262,6 +348,7 @@ pub fn reason(status: u16) -> &'static str {
         413 => "Content Too Large",
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        417 => "Expectation Failed",
         422 => "Unprocessable Content",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
@@ -507,7 +594,12 @@ impl Connection {
         self.parser.push(data);
         loop {
             match self.parser.next_request() {
-                Ok(None) => return true,
+                Ok(None) => {
+                    if self.parser.take_continue() {
+                        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                    return true;
+                }
                 Ok(Some(request)) => {
                     let response = handle(&request);
                     write_response(&response, request.method == Method::Head, request.keep_alive, out);

@@ -7,11 +7,14 @@ extern crate alloc;
 
 pub mod abi;
 pub mod cmdline;
+pub mod component;
 pub mod debug;
 pub mod host;
 pub mod http;
+pub mod http_client;
 pub mod kv;
 pub mod resp;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;
+pub mod wasi;

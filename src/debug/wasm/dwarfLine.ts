@@ -29,9 +29,25 @@ const DW_LNE = { endSequence: 1, setAddress: 2, defineFile: 3, setDiscriminator:
 const DW_LNCT = { path: 1, directoryIndex: 2 };
 const DW_FORM = { block: 0x09, data1: 0x0b, data2: 0x05, data4: 0x06, data8: 0x07, data16: 0x1e, string: 0x08, strp: 0x0e, lineStrp: 0x1f, udata: 0x0f };
 
+/** A sequence's address range and its place in the table (the first sequence covering an address wins). */
+interface Span {
+  start: number;
+  end: number;
+  order: number;
+}
+
 export class LineTable {
+  /** Non-empty sequences by start address, for lookups in logarithmic time (a Rust module has thousands). */
+  private readonly spans: Span[];
+  /** The largest `end` of spans[0..i]: a backward scan for covering spans stops below it. */
+  private readonly reach: number[] = [];
+
   /** Rows by sequence, each sequence in address order as the program produced them. */
-  private constructor(readonly sequences: LineRow[][]) {}
+  private constructor(readonly sequences: LineRow[][]) {
+    this.spans = sequences.flatMap((seq, order) => (seq.length ? [{ start: seq[0].address, end: seq[seq.length - 1].address, order }] : []));
+    this.spans.sort((a, b) => a.start - b.start || a.order - b.order);
+    this.spans.forEach((span, i) => this.reach.push(Math.max(span.end, i ? this.reach[i - 1] : 0)));
+  }
 
   /** The module's line table, or undefined when it carries no `.debug_line`. */
   static fromModule(module: WasmModule): LineTable | undefined {
@@ -54,15 +70,14 @@ export class LineTable {
 
   /** The row whose range covers `address`: the last row at or below it in its sequence. */
   lookup(address: number): LineRow | undefined {
-    for (const seq of this.sequences) {
-      if (seq.length === 0 || address < seq[0].address || address >= seq[seq.length - 1].address) continue;
-      let found: LineRow | undefined;
-      for (const row of seq) {
-        if (row.address > address) break;
-        if (!row.endSequence) found = row;
-      }
-      return found;
+    let covering: Span | undefined;
+    for (let i = lastAtOrBelow(this.spans.length, (k) => this.spans[k].start <= address); i >= 0 && this.reach[i] > address; i--) {
+      const span = this.spans[i];
+      if (span.end > address && (!covering || span.order < covering.order)) covering = span;
     }
+    if (!covering) return undefined;
+    const seq = this.sequences[covering.order];
+    for (let i = lastAtOrBelow(seq.length, (k) => seq[k].address <= address); i >= 0; i--) if (!seq[i].endSequence) return seq[i];
     return undefined;
   }
 
@@ -79,6 +94,18 @@ export class LineTable {
   files(): string[] {
     return [...new Set(this.rows.map((r) => r.file))];
   }
+}
+
+/** The last index below `length` for which `atOrBelow` holds, given it holds for a prefix; -1 for none. */
+function lastAtOrBelow(length: number, atOrBelow: (index: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (atOrBelow(mid)) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
 }
 
 function readUnit(r: ByteReader, strings: DwarfStrings): LineRow[][] {

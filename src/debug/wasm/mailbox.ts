@@ -19,7 +19,7 @@ export type StepMode = keyof typeof STEP_MODE;
 export const STOP_REASON = { 1: 'step', 2: 'breakpoint', 3: 'pause', 4: 'trap', 5: 'ready' } as const;
 export type MailboxStopReason = (typeof STOP_REASON)[keyof typeof STOP_REASON];
 
-/** wasmi's TrapCode numbers (wasmi_core 1.1), plus the runtime's code for a failing host function. */
+/** The mailbox's trap codes (wasmi 1.1's TrapCode numbers, kept by the runtime since wasmi 2.0 shifted its own; 11 is new in 2.0), plus the runtime's code for a failing host function. */
 const TRAP_CODES: Record<number, string> = {
   0: 'unreachable executed',
   1: 'out-of-bounds memory access',
@@ -32,6 +32,7 @@ const TRAP_CODES: Record<number, string> = {
   8: 'indirect call signature mismatch',
   9: 'out of fuel',
   10: 'growth operation limited',
+  11: 'out of system memory',
   0xffff_ffff: 'host function failed',
 };
 

@@ -1,4 +1,7 @@
 // The debugged app in the original module's terms: function names, probe sites, DWARF lines, values.
+import { demangleRust } from '../kernel/demangle';
+import { plainPath } from '../kernel/elf';
+import { isComponent, mainModule, withInstrumentedModule } from './component';
 import { LineTable } from './dwarfLine';
 import { instrument, siteIndex, type InstrumentResult, type ProbeSite } from './instrument';
 import { codeSectionStart, parseModule, type WasmModule } from './module';
@@ -6,26 +9,37 @@ import { codeSectionStart, parseModule, type WasmModule } from './module';
 /**
  * The debugged app in the original module's terms: its functions and their names, the probe sites
  * of the instrumented copy, and DWARF lines when the module has them. Everything the user sees at
- * the Wasm level (frame names, source lines, breakpoints, globals) comes from here.
+ * the Wasm level (frame names, source lines, breakpoints, globals) comes from here. For a
+ * component, that module is its main core module, and the instrumented copy is the component with
+ * that module instrumented.
  */
 export class WasmProgram {
+  /** The module debugged: the app, or the component's main core module. */
   readonly module: WasmModule;
+  /** The component's index of `module`, when the app is a component. */
+  readonly componentModule: number | undefined;
   readonly lines: LineTable | undefined;
   readonly sites: ProbeSite[];
-  /** The instrumented module, to boot with `wasm_debug=<sites.length>`. */
+  /** The instrumented module (or component), to boot with `wasm_debug=<sites.length>`. */
   readonly instrumented: Uint8Array;
   private readonly entries = new Map<number, ProbeSite>();
+  /** The `name` section's function names, Rust's demangled (`http_component_rust::text`). */
+  private readonly names = new Map<number, string>();
   /** Code offset → statement sites there (several when one offset starts several statements). */
   private readonly statements = new Map<number, ProbeSite[]>();
   private readonly codeBase: number;
 
   constructor(original: Uint8Array) {
-    this.module = parseModule(original);
-    const result: InstrumentResult = instrument(original);
-    this.instrumented = result.module;
+    const main = isComponent(original) ? mainModule(original) : undefined;
+    const bytes = main?.bytes ?? original;
+    this.module = parseModule(bytes);
+    this.componentModule = main?.index;
+    const result: InstrumentResult = instrument(bytes);
+    this.instrumented = main ? withInstrumentedModule(original, main.index, result.module) : result.module;
     this.sites = result.sites;
     this.lines = LineTable.fromModule(this.module);
     this.codeBase = codeSectionStart(this.module);
+    for (const [index, name] of this.module.names.functions) this.names.set(index, demangleRust(name) ?? name);
     for (const s of this.sites) {
       if (s.kind === 'entry') this.entries.set(s.funcIndex, s);
       if (s.kind === 'statement') this.statements.set(s.codeOffset, [...(this.statements.get(s.codeOffset) ?? []), s]);
@@ -40,20 +54,30 @@ export class WasmProgram {
 
   /**
    * A function as the user knows it: its export name (what routes and breakpoints name, e.g.
-   * `handle-hello`), else its `name` section name, else `func[N]`.
+   * `handle-hello`), else its `name` section name (demangled), else `func[N]`.
    */
   functionName(funcIndex: number): string {
     return this.module.exports.find((e) => e.kind === 'func' && e.index === funcIndex)?.name
-      ?? this.module.names.functions.get(funcIndex)
+      ?? this.names.get(funcIndex)
       ?? `func[${funcIndex}]`;
   }
 
-  /** Functions named `name` by an export or by the `name` section. */
+  /**
+   * Functions named `name` by an export or by the `name` section: the raw name, the demangled one,
+   * or, when none is exactly that, a path suffix of it (`text` finds `http_component_rust::text`).
+   */
   functionsNamed(name: string): number[] {
     const wanted = name.trim();
     const found = new Set<number>();
     for (const e of this.module.exports) if (e.kind === 'func' && e.name === wanted) found.add(e.index);
-    for (const [index, n] of this.module.names.functions) if (n === wanted) found.add(index);
+    const named = (test: (n: string) => boolean) => {
+      for (const [index, raw] of this.module.names.functions) {
+        const shown = this.names.get(index)!;
+        if (test(raw) || test(shown) || test(plainPath(shown))) found.add(index);
+      }
+    };
+    named((n) => n === wanted);
+    if (!found.size) named((n) => n.endsWith(`::${wanted}`));
     // Imports have no body, hence no probe: they cannot be stopped in.
     return [...found].filter((f) => this.entries.has(f)).sort((a, b) => a - b);
   }

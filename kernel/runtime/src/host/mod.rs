@@ -38,11 +38,13 @@ mod slight_imports;
 mod slight_keyvalue;
 mod slight_load;
 mod tracing;
+mod wasi_http;
 
 pub use outcome::{respond, Outcome};
 pub use slight_imports::{HTTP_SERVER, KEYVALUE};
 pub use slight_keyvalue::NoStore;
 pub use slight_load::LoadError;
+pub use wasi_http::{ComponentApp, ComponentLoadError, INCOMING_HANDLER};
 
 use crate::debug::DebugPort;
 use crate::http::{Method, Request, Response};
@@ -149,6 +151,34 @@ impl App {
         let Some(tracer) = self.store.data_mut().tracer.as_mut() else { return };
         self.last_request_id += 1;
         tracing::rejected(&mut **tracer, self.last_request_id, status);
+    }
+}
+
+/// What the kernel's HTTP server asks of an app, whatever its kind.
+pub trait Serve {
+    /// Answers one request; never fails.
+    fn handle(&mut self, request: &Request) -> Response;
+    /// Emits the `http` trace event of a request the HTTP parser refused with `status`.
+    fn trace_rejected(&mut self, status: u16);
+}
+
+impl Serve for App {
+    fn handle(&mut self, request: &Request) -> Response {
+        App::handle(self, request)
+    }
+
+    fn trace_rejected(&mut self, status: u16) {
+        App::trace_rejected(self, status)
+    }
+}
+
+impl Serve for ComponentApp {
+    fn handle(&mut self, request: &Request) -> Response {
+        ComponentApp::handle(self, request)
+    }
+
+    fn trace_rejected(&mut self, status: u16) {
+        ComponentApp::trace_rejected(self, status)
     }
 }
 

@@ -115,6 +115,6 @@ pub(super) fn returned(result: Result<GuestResponse, GuestHttpError>) -> Outcome
 
 /// A call into the module failed: under a debugger, a trap stop first.
 fn wasm_error(store: &Store<SlightState>, e: wasmi::Error) -> Outcome {
-    store.data().debugged.trapped(store, &e);
+    store.data().debugged.trapped(store, e.as_trap_code());
     outcome::failed_call(&e, store.data().out_of_fuel)
 }

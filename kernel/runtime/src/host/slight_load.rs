@@ -61,7 +61,7 @@ pub(super) fn link(engine: &Engine, wasm: &[u8], debug: Option<DebugPort>) -> Re
     check_exports(&module)?;
     let linker = make_linker(engine, debug);
     if let Some(port) = debug {
-        debugger::ready(port, &module);
+        debugger::ready(port, Some(&module));
     }
     Ok((module, linker))
 }
@@ -89,7 +89,7 @@ fn run_init(
 ) -> Result<Instance, LoadError> {
     let instantiate = |e: wasmi::Error| LoadError::Instantiate(e.to_string());
     let trap = |store: &Store<SlightState>, e: wasmi::Error| {
-        store.data().debugged.trapped(store, &e);
+        store.data().debugged.trapped(store, e.as_trap_code());
         LoadError::InitTrap(e.to_string())
     };
     store.set_fuel(config.init_fuel).map_err(instantiate)?;
@@ -101,9 +101,7 @@ fn run_init(
         name: "memory",
         expected: "memory",
     })?;
-    let globals = debugger::exported_globals(&*store, module, &instance);
-    let debugged = &mut store.data_mut().debugged;
-    (debugged.memory, debugged.globals) = (Some(memory), globals);
+    store.data_mut().debugged.instance = Some(instance);
     let realloc = instance.get_typed_func(&*store, "cabi_realloc").map_err(instantiate)?;
     store.data_mut().guest = Some((memory, realloc));
     if let Ok(initialize) = instance.get_typed_func::<(), ()>(&*store, "_initialize") {
@@ -194,7 +192,7 @@ fn check_exports(module: &Module) -> Result<(), LoadError> {
 fn make_linker(engine: &Engine, debug: Option<DebugPort>) -> Linker<SlightState> {
     let mut linker = Linker::<SlightState>::new(engine);
     if let Some(port) = debug {
-        debugger::link_probe(&mut linker, port, |state| &state.debugged);
+        debugger::link_probe(&mut linker, port);
     }
     for (module, field, params, import) in IMPORTS {
         let ty = FuncType::new(vec_i32(params), []);

@@ -69,7 +69,11 @@ fn rejects_bad_requests_with_their_status() {
         (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 411),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n5\r\n", 413),
         (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", 413),
         (b"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: a\r\n\r\n", 414),
         (b"GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 414),
@@ -86,6 +90,21 @@ fn rejects_bad_requests_with_their_status() {
     // The same limits let requests within them through.
     let ok = b"POST /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nContent-Length: 10\r\n\r\n0123456789";
     assert_eq!(parse_chunks([&ok[..]], small).0.len(), 1);
+}
+
+/// `requests` with a generator and `http.client` with a file object send bodies chunked: they are
+/// accepted with the same size limit, extensions and trailers dropped (RFC 9112 §7.1).
+#[test]
+fn chunked_request_bodies_are_decoded() {
+    let wire = b"PUT /bar HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n05\r\npedia\r\nE \r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: t\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (how, requests) in [("whole", parse_chunks([&wire[..]], Limits::default()).0), ("bytewise", parse_chunks(wire.chunks(1), Limits::default()).0)] {
+        assert_eq!(requests.len(), 2, "{how}");
+        assert_eq!(requests[0].body.as_deref(), Some(&b"Wikipedia in\r\n\r\nchunks."[..]), "{how}");
+        assert_eq!(requests[1].uri, "/next", "{how}: the next request starts after the trailers");
+    }
+    let small = Limits { max_body: 9, ..Limits::default() };
+    let nine = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n0\r\n\r\n";
+    assert_eq!(parse_chunks([&nine[..]], small).0[0].body.as_deref(), Some(&b"123456789"[..]));
 }
 
 /// Found by fuzzing: a head with bare-LF line ends (which httparse accepts)
@@ -282,4 +301,37 @@ fn random_input_never_panics() {
             }
         }
     }
+}
+
+/// curl -T and --data @file over 1 KB send `Expect: 100-continue` and wait (1 s) for it; it was
+/// never answered.
+#[test]
+fn expect_100_continue_is_answered_once_before_the_body() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    let ok = |_: &Request| Response::text(200, "stored");
+    let head = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    assert!(conn.receive(head, &mut out, ok));
+    assert_eq!(out, b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert!(conn.receive(b"da", &mut out, ok));
+    assert_eq!(out, b"HTTP/1.1 100 Continue\r\n\r\n", "once per request");
+    assert!(conn.receive(b"ta", &mut out, ok));
+    assert!(String::from_utf8_lossy(&out).ends_with("stored\n"));
+    // A body over the limit is refused at once, without inviting it.
+    let mut out = Vec::new();
+    let big = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n";
+    assert!(!Connection::new(Limits::default()).receive(big, &mut out, ok));
+    assert!(out.starts_with(b"HTTP/1.1 413"), "{}", String::from_utf8_lossy(&out));
+    // A body sent along with the head needs no invitation; HTTP/1.0 clients get none.
+    for wire in [&b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok"[..], b"PUT /bar HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"] {
+        let mut out = Vec::new();
+        Connection::new(Limits::default()).receive(wire, &mut out, ok);
+        assert!(!String::from_utf8_lossy(&out).contains("100 Continue"));
+    }
+}
+
+#[test]
+fn an_expectation_other_than_100_continue_is_417() {
+    let wire = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: coffee\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(parse_chunks([&wire[..]], Limits::default()).1, Some(417));
 }

@@ -1,6 +1,10 @@
 //! Test helpers shared by the integration tests: a `std` TCP transport for
-//! the RESP client (uniwasm-host's own) and a `redis-server` child process.
+//! the RESP client (uniwasm-host's own), a `redis-server` child process, an
+//! allocator that measures, and a fake `wasi` platform.
 #![allow(dead_code)] // each test crate uses part of this
+
+pub mod counting;
+pub mod platform;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

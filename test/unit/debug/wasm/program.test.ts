@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatValue, WasmProgram } from '../../../../src/debug/wasm/program';
-import { clangWasm, FACT_C, validate } from '../../../fixtures/debug/wasmTools';
+import { clangWasm, FACT_C, validate, wat } from '../../../fixtures/debug/wasmTools';
 
 test('program with DWARF: names, lines, a line without code moves to the next', () => {
   const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
@@ -38,6 +38,21 @@ test('program without DWARF: function+offset locations, no line breakpoints', ()
   assert.equal(program.statementsAt('prog.c', 7), undefined);
   assert.equal(program.site(entry.site), entry);
   assert.equal(program.site(entry.site + 1), undefined, 'the kind bits must match the table');
+});
+
+test('Rust names: frames show them demangled; a breakpoint finds them by raw, demangled or path-suffix name', () => {
+  const program = new WasmProgram(wat(`(module
+    (func $_RNvCsjHkml8O10JS_19http_component_rust4text (result i32) i32.const 1)
+    (func $_RNvCsjHkml8O10JS_19http_component_rust4main (result i32) call $_RNvCsjHkml8O10JS_19http_component_rust4text)
+    (func $plain_c_name))`));
+  assert.equal(program.functionName(0), 'http_component_rust::text');
+  assert.equal(program.functionName(2), 'plain_c_name');
+  assert.deepEqual(program.functionsNamed('_RNvCsjHkml8O10JS_19http_component_rust4text'), [0]);
+  assert.deepEqual(program.functionsNamed('http_component_rust::text'), [0]);
+  assert.deepEqual(program.functionsNamed('text'), [0]);
+  assert.deepEqual(program.functionsNamed('main'), [1]);
+  assert.deepEqual(program.functionsNamed('rust::text'), [], 'a suffix at a path boundary only');
+  assert.deepEqual(program.functionsNamed('ext'), []);
 });
 
 test('values: globals as the debugger shows them', () => {
