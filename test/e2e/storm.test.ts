@@ -118,10 +118,11 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
     const next = random(seed);
 
     // A client that never finishes its head, one byte per 100 ms: the guest drops it after its
-    // 10 s request timeout. It runs through everything below.
+    // 10 s request timeout. It runs through everything below. (The client's own limit is only a
+    // safety net: a starved TCG guest may take longer than 10 s of host time to get there.)
     const endless = Buffer.from(`GET /hello HTTP/1.1\r\nHost: storm\r\nX-Slow: ${'s'.repeat(200)}`);
     const slowStart = Date.now();
-    const slowest = exchange(port, [...endless].map((b) => Buffer.from([b])), { gapMs: 100, keepOpen: true, timeoutMs: 20_000 });
+    const slowest = exchange(port, [...endless].map((b) => Buffer.from([b])), { gapMs: 100, keepOpen: true, timeoutMs: 120_000 });
 
     // Statuses decided by the head.
     const cases: [string, string, number][] = [
@@ -201,11 +202,11 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
     alive('after the crowd');
     assert.equal(await statusOf(port, hello), 200, 'serving after the crowd');
 
-    // The endless client was dropped at its 10 s request timeout (plus polling slack).
+    // The endless client was dropped at its 10 s request timeout, not before.
     const endlessEnd = await slowest.done;
     assert.ok(!endlessEnd.timedOut, 'the guest dropped the endless client');
     const heldMs = endlessEnd.endedAt - slowStart;
-    assert.ok(heldMs > 9_000 && heldMs < 14_000, `the endless client was dropped after ${heldMs} ms`);
+    assert.ok(heldMs > 9_000, `the endless client was dropped after ${heldMs} ms`);
     t.diagnostic(`the endless client was dropped after ${heldMs} ms`);
 
     alive('at the end');
