@@ -10,6 +10,7 @@ import { UniwasmTaskProvider } from './tasks/provider';
 import { checkToolsCommand } from './tools/command';
 import { registerTraffic } from './traffic/register';
 import { WitProblems } from './wit/problems';
+import { registerWitLanguage } from './wit/language';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Uniwasm', { log: true });
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     status,
     runner,
     new WitProblems(log),
+    registerWitLanguage(),
     vscode.commands.registerCommand('uniwasm.build', () => buildUnikernel(log, problems)),
     vscode.commands.registerCommand('uniwasm.run', () => runner.run()),
     vscode.commands.registerCommand('uniwasm.stop', () => runner.stop()),
