@@ -17,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new RunStatusBar();
   const traffic = registerTraffic(context, log, { currentUrl: () => runner.url });
   const runner = new RunController(log, status, problems, [traffic]);
-  registerDebugging(context, log);
+  registerDebugging(context, log, { observers: [traffic, runner.debugObserver], makeWay: (port) => runner.makeWayForDebugging(port) });
 
   context.subscriptions.push(
     log,
