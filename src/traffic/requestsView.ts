@@ -160,7 +160,7 @@ function mib(bytes: number): string {
 function inFlightItem(e: HttpStartEvent, paused: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(`${e.method} ${e.path}`, vscode.TreeItemCollapsibleState.None);
   item.id = `${key(e)}-in-flight`;
-  item.description = paused ? 'in flight · paused in the debugger' : 'in flight';
+  item.description = paused ? 'in flight · paused' : 'in flight'; // short: the sidebar is narrow
   item.tooltip = `${e.method} ${e.path}: request #${e.id}, not answered yet${paused ? ': the guest is paused in the debugger; continue to let it answer' : ''}`;
   item.iconPath = new vscode.ThemeIcon(paused ? 'debug-pause' : 'loading~spin');
   item.contextValue = 'uniwasm.requestInFlight';

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 // Type-only: the package is installed by scripts/install-code-server.sh, outside the repo's node_modules.
-import type { Browser, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
+import type { Browser, Frame, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
 export type { Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
@@ -398,6 +398,20 @@ export async function statusBarText(page: Page, matcher: string | RegExp, timeou
   const item: Locator = page.locator('.statusbar-item', { hasText: matcher }).first();
   await item.waitFor({ timeout });
   return (await item.innerText()).trim();
+}
+
+/**
+ * The KeyValue view's document. A webview is an iframe (VS Code's host page) holding another iframe
+ * with the extension's HTML; look through every frame for the view's table.
+ */
+export async function kvFrame(page: Page, timeout = 30_000): Promise<Frame> {
+  for (const deadline = Date.now() + timeout; ;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('table#rows').count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no KeyValue webview among frames: ${page.frames().map((f) => f.url()).join(' | ')}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Saves test-results/screenshots/<name>.png (kept as a CI artefact) and returns its path. */
