@@ -29,7 +29,8 @@ before(async () => {
   exampleWorkspace(workspace, 'http-server-demo', 'debug-ui-app');
   copyComponent(componentWorkspace);
   port = await freePort();
-  server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port } });
+  // The port attributes API is a proposal VS Code enables per extension: on, so the Ports view can be checked.
+  server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port }, proposedApiFor: ['uniwasm.uniwasm'] });
 });
 
 /**
@@ -216,8 +217,24 @@ test('F5 while Run serves the port asks to stop the run, then debugs on that por
     // The run's QEMU goes, the debugger's (the instrumented app) comes on the same port.
     await statusBarText(page, `Uniwasm: debugging http://127.0.0.1:${port}`, 180_000);
     assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).filter((pid) => served.includes(pid)), [], 'the run stopped');
-    assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=').length, 1, 'the debugger boots the app');
+    const debugged = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=');
+    assert.equal(debugged.length, 1, 'the debugger boots the app');
     await screenshot(page, 'debug-ui-while-running-debugging');
+
+    // The Ports view: VS Code forwards the app's port, not the run's own Redis and gdbstub. They all
+    // listen from QEMU's start on, so once the app's port is listed the others would be too.
+    const qemuLine = readFileSync(`/proc/${debugged[0]}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    const gdb = /-gdb tcp:127\.0\.0\.1:(\d+)/.exec(qemuLine)?.[1];
+    const redis = /\bredis=10\.0\.2\.2:(\d+)/.exec(qemuLine)?.[1];
+    assert.ok(gdb && redis, qemuLine);
+    await runCommand(page, 'Ports: Focus on Ports View');
+    const portRows = page.locator('.part.panel .monaco-list-row');
+    await portRows.filter({ hasText: String(port) }).first().waitFor({ timeout: 60_000 });
+    // A row opens with its port (its process column names QEMU's command line, which holds the others' numbers).
+    const listed = await portRows.evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').trim()));
+    const forwarded = (p: string) => listed.some((r) => new RegExp(`^${p}\\b`).test(r));
+    assert.ok(!forwarded(gdb) && !forwarded(redis), `gdbstub ${gdb} and Redis ${redis} are not forwarded:\n${listed.join('\n')}`);
+    await screenshot(page, 'debug-ui-ports');
 
     await page.keyboard.press('Shift+F5');
     await noQemuLeft(page);

@@ -230,6 +230,8 @@ export interface CodeServerOptions {
    * dialogs, so UI tests need a server without it.
    */
   hostTests?: boolean;
+  /** Extensions (publisher.name) allowed the API proposals their package.json enables (`--enable-proposed-api`). */
+  proposedApiFor?: string[];
 }
 
 /** Starts code-server on 127.0.0.1 and a free port with a fresh profile; resolves when it answers. */
@@ -243,6 +245,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     ...(options.hostTests ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...(options.proposedApiFor ?? []).flatMap((id) => ['--enable-proposed-api', id]),
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     options.workspace,
   ], { cwd: profile.dir, env: toolEnv(profile.dir), stdio: ['ignore', log, log], detached: true });
