@@ -28,13 +28,23 @@ export class RunController implements vscode.Disposable {
     },
   };
 
+  private readonly debugSessions: vscode.Disposable[];
+
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly status: RunStatusBar,
     private readonly problems: Problems,
     /** Who follows each run (the traffic views). */
     private readonly observers: readonly RunObserver[],
-  ) {}
+  ) {
+    // An F5 launch builds before its run starts (debugObserver), and may fail before: the status bar follows the session too.
+    const launch = (s: vscode.DebugSession) => s.type === 'uniwasm' && s.configuration.request === 'launch';
+    const idle = () => !this.session && !this.starting && !this.debugUrl;
+    this.debugSessions = [
+      vscode.debug.onDidStartDebugSession((s) => launch(s) && idle() && this.status.show({ kind: 'building' })),
+      vscode.debug.onDidTerminateDebugSession((s) => launch(s) && idle() && this.status.show({ kind: 'stopped' })),
+    ];
+  }
 
   /** Where the guest serves now: Run's, else an F5 session's. */
   get url(): string | undefined {
@@ -152,6 +162,7 @@ export class RunController implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const d of this.debugSessions) d.dispose();
     void this.stop();
     this.terminal?.dispose();
   }

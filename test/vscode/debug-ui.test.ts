@@ -148,6 +148,8 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
 
   await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
   await page.keyboard.press('F5');
+  // From the start of the launch the status bar says what goes on: the debug build, then the debugged run.
+  await statusBarText(page, /Uniwasm: (building|debugging)/);
   const url = `http://127.0.0.1:${port}`;
   // Launching builds (debug profile), instruments and boots; the guest answers (404 on /) once it serves.
   for (const deadline = Date.now() + 180_000; !(await fetch(`${url}/`).then(() => true, () => false)); ) {
