@@ -5,6 +5,7 @@ import { Problems } from './builder/problems';
 import { readSettings } from './config/read';
 import { registerDebugging } from './debug/provider';
 import { RunController } from './run/controller';
+import { registerPortAttributes } from './run/portAttributes';
 import { RunStatusBar } from './run/statusBar';
 import { UniwasmTaskProvider } from './tasks/provider';
 import { checkToolsCommand } from './tools/command';
@@ -17,8 +18,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const problems = new Problems();
   const status = new RunStatusBar();
   const traffic = registerTraffic(context, log, { currentUrl: () => runner.url });
-  const runner = new RunController(log, status, problems, [traffic]);
-  registerDebugging(context, log);
+  const ports = registerPortAttributes(context, log);
+  const runner = new RunController(log, status, problems, [traffic, ports]);
+  registerDebugging(context, log, { observers: [traffic, runner.debugObserver, ports], makeWay: (port) => runner.makeWayForDebugging(port) });
 
   context.subscriptions.push(
     log,
@@ -34,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('uniwasm.openHello', () => runner.openHello()),
     vscode.commands.registerCommand('uniwasm.showLog', () => log.show()),
     vscode.commands.registerCommand('uniwasm.checkTools', () => checkToolsCommand(log)),
-    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, [traffic])),
+    vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, [traffic, ports])),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('uniwasm')) readSettings(log);
     }),

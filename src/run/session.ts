@@ -15,6 +15,7 @@ import { commandNotFound, diesWithUs } from '../util/parentDeath';
 import { assertPortFree } from '../util/ports';
 import { chooseAccel } from './accel';
 import { notifyAll, type RunObserver } from './observer';
+import { consoleLine } from './stopLine';
 import type { AccelChoice, Machine } from './options';
 
 export interface RunOptions {
@@ -147,7 +148,8 @@ export class RunSession {
     log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
     const console: string[] = [];
-    const onLine = (line: string) => {
+    const onLine = (said: string) => {
+      const line = consoleLine(said);
       console.push(line);
       if (console.length > 200) console.shift();
       o.onConsole?.(line);

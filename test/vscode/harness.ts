@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 // Type-only: the package is installed by scripts/install-code-server.sh, outside the repo's node_modules.
-import type { Browser, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
+import type { Browser, Frame, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
 export type { Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
@@ -230,6 +230,8 @@ export interface CodeServerOptions {
    * dialogs, so UI tests need a server without it.
    */
   hostTests?: boolean;
+  /** Extensions (publisher.name) allowed the API proposals their package.json enables (`--enable-proposed-api`). */
+  proposedApiFor?: string[];
 }
 
 /** Starts code-server on 127.0.0.1 and a free port with a fresh profile; resolves when it answers. */
@@ -243,6 +245,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     ...(options.hostTests ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...(options.proposedApiFor ?? []).flatMap((id) => ['--enable-proposed-api', id]),
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     options.workspace,
   ], { cwd: profile.dir, env: toolEnv(profile.dir), stdio: ['ignore', log, log], detached: true });
@@ -398,6 +401,20 @@ export async function statusBarText(page: Page, matcher: string | RegExp, timeou
   const item: Locator = page.locator('.statusbar-item', { hasText: matcher }).first();
   await item.waitFor({ timeout });
   return (await item.innerText()).trim();
+}
+
+/**
+ * The KeyValue view's document. A webview is an iframe (VS Code's host page) holding another iframe
+ * with the extension's HTML; look through every frame for the view's table.
+ */
+export async function kvFrame(page: Page, timeout = 30_000): Promise<Frame> {
+  for (const deadline = Date.now() + timeout; ;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('table#rows').count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no KeyValue webview among frames: ${page.frames().map((f) => f.url()).join(' | ')}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Saves test-results/screenshots/<name>.png (kept as a CI artefact) and returns its path. */

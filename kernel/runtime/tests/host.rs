@@ -327,17 +327,21 @@ fn traces_requests_and_keyvalue_calls() {
     assert_eq!(get(&mut app, "/nope").status, 404);
     app.trace_rejected(400);
     let lines = lines.borrow();
-    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(lines.len(), 9, "{lines:#?}");
+    // Each request the app handles opens with its `http_start`; the refused one has none.
+    assert_eq!(lines[0], r#"{"type":"http_start","id":1,"method":"PUT","path":"/kv/k"}"#);
     assert_eq!(
-        lines[0],
+        lines[1],
         r#"{"type":"kv","req":1,"iface":"spiderlightning:slight/keyvalue","fn":"[method]keyvalue.set","container":"demo","key":"k","value_bytes":3,"value_b64":"PHY+","ok":true,"dur_us":0}"#
     );
     assert_eq!(
-        lines[1],
+        lines[2],
         r#"{"type":"http","id":1,"method":"PUT","path":"/kv/k","status":200,"req_bytes":3,"resp_bytes":6,"dur_us":0,"handler":"kv-put","req_headers":["Host","test"],"resp_headers":["content-type","text/plain"],"req_body_b64":"PHY+","resp_body_b64":"c3RvcmVk"}"#
     );
-    assert!(lines[2].contains(r#""req":2,"#) && lines[2].contains(r#""ok":false,"err":"key-not-found","err_msg":"gone""#));
-    assert!(lines[3].starts_with(r#"{"type":"http","id":2,"method":"GET","path":"/kv/gone","status":404,"#));
-    assert!(lines[4].contains(r#""id":3,"method":"GET","path":"/nope","status":404,"#) && lines[4].contains(r#""handler":"""#));
-    assert!(lines[5].starts_with(r#"{"type":"http","id":4,"method":"","path":"","status":400,"#));
+    assert_eq!(lines[3], r#"{"type":"http_start","id":2,"method":"GET","path":"/kv/gone"}"#);
+    assert!(lines[4].contains(r#""req":2,"#) && lines[4].contains(r#""ok":false,"err":"key-not-found","err_msg":"gone""#));
+    assert!(lines[5].starts_with(r#"{"type":"http","id":2,"method":"GET","path":"/kv/gone","status":404,"#));
+    assert_eq!(lines[6], r#"{"type":"http_start","id":3,"method":"GET","path":"/nope"}"#);
+    assert!(lines[7].contains(r#""id":3,"method":"GET","path":"/nope","status":404,"#) && lines[7].contains(r#""handler":"""#));
+    assert!(lines[8].starts_with(r#"{"type":"http","id":4,"method":"","path":"","status":400,"#));
 }

@@ -136,6 +136,9 @@ impl App {
         let state = self.store.data_mut();
         state.request_id = Some(self.last_request_id);
         let started = tracing::now_us(&state.tracer);
+        if let Some(tracer) = state.tracer.as_mut() {
+            tracing::started(&mut **tracer, self.last_request_id, request);
+        }
         let (response, handler) = self.respond(request);
         let state = self.store.data_mut();
         state.request_id = None;

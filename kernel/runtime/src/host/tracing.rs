@@ -1,4 +1,4 @@
-//! The trace events of an app's calls (docs/TRACE.md): `http` per request, `kv` per KeyValue call (any kind of app).
+//! The trace events of an app's calls (docs/TRACE.md): `http_start` and `http` per request, `kv` per KeyValue call (any kind of app).
 
 use crate::http::{Request, Response};
 use crate::kv::KvError;
@@ -9,6 +9,13 @@ use alloc::string::String;
 /// The tracer's clock, 0 without a tracer.
 pub(super) fn now_us(tracer: &Option<Box<dyn Tracer>>) -> u64 {
     tracer.as_ref().map_or(0, |t| t.now_us())
+}
+
+/// Emits the `http_start` event of request `id`, about to be handled: a request the app is still
+/// in (stopped at a breakpoint, or slow) shows as in flight on the host.
+pub(super) fn started(tracer: &mut dyn Tracer, id: u64, request: &Request) {
+    let line = Event::new("http_start").int("id", id).str("method", request.method.as_str()).str("path", &request.uri).finish();
+    tracer.emit(&line);
 }
 
 /// Emits the `http` event of request `id`, answered with `response` by `handler` (`""` when
