@@ -3,6 +3,9 @@
 //! the store's answer, requests wait for an instance when the pool is full, and trace events keep
 //! their request ids. The guest is tests/guests/demo.wat.
 
+mod common;
+
+use common::Lines;
 use std::cell::RefCell;
 use std::rc::Rc;
 use uniwasm_runtime::host::{Answer, App, AppConfig};
@@ -165,18 +168,6 @@ fn a_trap_after_resuming_is_500_and_that_instance_restarts() {
     assert_eq!(now(app.start(&get("/hello"))).status, 200);
     assert_eq!(now(app.start(&get("/hello"))).status, 200);
     assert_eq!(app.instances(), 2);
-}
-
-/// Collects trace lines.
-struct Lines(Rc<RefCell<Vec<String>>>);
-
-impl uniwasm_runtime::trace::Tracer for Lines {
-    fn emit(&mut self, line: &str) {
-        self.0.borrow_mut().push(line.to_string());
-    }
-    fn now_us(&self) -> u64 {
-        0
-    }
 }
 
 #[test]
