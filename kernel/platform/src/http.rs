@@ -1,5 +1,6 @@
 //! The HTTP listener: a pool of TCP sockets on the app's port, each one a keep-alive HTTP/1.1
-//! connection of the runtime (`http::Connection`), whose requests the app answers.
+//! connection of the runtime (`http::Connection`), whose requests the app answers, at once or
+//! (a handler waiting for Redis) in a later round of the poll loop.
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -7,7 +8,7 @@ use core::cell::RefCell;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State as TcpState;
 use smoltcp::time::{Duration, Instant};
-use uniwasm_runtime::host::Serve;
+use uniwasm_runtime::host::{Answer, Serve};
 use uniwasm_runtime::http;
 
 use crate::net::{self, Net};
@@ -43,6 +44,8 @@ struct Conn {
     last_activity: Instant,
     /// When the first byte of the request being read arrived.
     request_started: Option<Instant>,
+    /// The app's id of the request whose response comes later.
+    awaiting: Option<u64>,
 }
 
 impl Conn {
@@ -54,6 +57,7 @@ impl Conn {
             sent: 0,
             last_activity: now,
             request_started: None,
+            awaiting: None,
         }
     }
 
@@ -86,6 +90,15 @@ impl HttpServer {
     /// Advances every connection as far as it can go without waiting for the network. The app
     /// runs while `net` is not borrowed: its KeyValue calls use the network themselves.
     pub fn serve(&mut self, net: &RefCell<Net>, app: &mut dyn Serve) {
+        for (id, response) in app.poll() {
+            // None: its client went away meanwhile.
+            let Some(conn) = self.slots.iter_mut().filter_map(|s| s.conn.as_mut()).find(|c| c.awaiting == Some(id)) else { continue };
+            conn.awaiting = None;
+            conn.last_activity = net::now();
+            conn.request_started = None;
+            let open = conn.http.complete(&response, &mut conn.out, |request| start(app, request, &mut conn.awaiting));
+            conn.reading &= open;
+        }
         let mut listening = 0;
         for slot in &mut self.slots {
             let now = net::now();
@@ -127,7 +140,7 @@ impl HttpServer {
                 conn.last_activity = now;
                 conn.request_started.get_or_insert(now);
                 let answered_before = conn.out.len();
-                conn.reading = conn.http.receive(&self.received, &mut conn.out, |request| app.handle(request));
+                conn.reading = conn.http.receive(&self.received, &mut conn.out, |request| start(app, request, &mut conn.awaiting));
                 if conn.out.len() > answered_before {
                     conn.request_started = None;
                 }
@@ -148,7 +161,7 @@ impl HttpServer {
             if conn.sent == conn.out.len() {
                 conn.out.clear();
                 conn.sent = 0;
-                if !conn.reading {
+                if !conn.reading && !conn.http.awaiting() {
                     socket.close();
                 }
             }
@@ -157,5 +170,16 @@ impl HttpServer {
             }
         }
         self.add_listeners(&mut net.borrow_mut(), SPARE_SOCKETS.saturating_sub(listening));
+    }
+}
+
+/// Starts `request` on the app; the id of a response that comes later goes to `awaiting`.
+fn start(app: &mut dyn Serve, request: &http::Request, awaiting: &mut Option<u64>) -> http::Reply {
+    match app.start(request) {
+        Answer::Now(response) => http::Reply::Now(response),
+        Answer::Later(id) => {
+            *awaiting = Some(id);
+            http::Reply::Later
+        }
     }
 }

@@ -566,17 +566,32 @@ pub fn route_error_response(found: &RouteMatch<'_>) -> Option<Response> {
     }
 }
 
+/// How the server answers one request: now, or later through [`Connection::complete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Now(Response),
+    Later,
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Reply {
+        Reply::Now(response)
+    }
+}
+
 /// One HTTP connection: feed it the bytes read from the socket, send what it
 /// writes to `out`, and close the socket once it says so (after sending).
 pub struct Connection {
     parser: RequestParser,
     open: bool,
     rejected: Option<u16>,
+    /// The request answered later: whether it was a HEAD, and whether the connection stays open.
+    awaiting: Option<(bool, bool)>,
 }
 
 impl Connection {
     pub fn new(limits: Limits) -> Self {
-        Connection { parser: RequestParser::new(limits), open: true, rejected: None }
+        Connection { parser: RequestParser::new(limits), open: true, rejected: None, awaiting: None }
     }
 
     /// The status the connection was closed with because a request could not be parsed.
@@ -584,14 +599,39 @@ impl Connection {
         self.rejected
     }
 
+    /// Whether a request waits for its response ([`complete`](Connection::complete)).
+    pub fn awaiting(&self) -> bool {
+        self.awaiting.is_some()
+    }
+
     /// Handles every whole request in the bytes received so far (pipelined
     /// requests are answered in order) with `handle`, appending responses to
-    /// `out`. Returns whether the connection stays open.
-    pub fn receive(&mut self, data: &[u8], out: &mut Vec<u8>, mut handle: impl FnMut(&Request) -> Response) -> bool {
+    /// `out`. A request answered [`Reply::Later`] holds the ones after it until
+    /// [`complete`](Connection::complete). Returns whether the connection stays open.
+    pub fn receive<R: Into<Reply>>(&mut self, data: &[u8], out: &mut Vec<u8>, handle: impl FnMut(&Request) -> R) -> bool {
         if !self.open {
             return false;
         }
         self.parser.push(data);
+        self.answer(out, handle)
+    }
+
+    /// Writes the response of the request answered later, then goes on with the requests received
+    /// meanwhile, as [`receive`](Connection::receive) does.
+    pub fn complete<R: Into<Reply>>(&mut self, response: &Response, out: &mut Vec<u8>, handle: impl FnMut(&Request) -> R) -> bool {
+        let (head, keep_alive) = self.awaiting.take().expect("complete follows a Reply::Later");
+        write_response(response, head, keep_alive, out);
+        if !keep_alive {
+            self.open = false;
+            return false;
+        }
+        self.answer(out, handle)
+    }
+
+    fn answer<R: Into<Reply>>(&mut self, out: &mut Vec<u8>, mut handle: impl FnMut(&Request) -> R) -> bool {
+        if self.awaiting.is_some() {
+            return true;
+        }
         loop {
             match self.parser.next_request() {
                 Ok(None) => {
@@ -601,8 +641,14 @@ impl Connection {
                     return true;
                 }
                 Ok(Some(request)) => {
-                    let response = handle(&request);
-                    write_response(&response, request.method == Method::Head, request.keep_alive, out);
+                    let head = request.method == Method::Head;
+                    match handle(&request).into() {
+                        Reply::Now(response) => write_response(&response, head, request.keep_alive, out),
+                        Reply::Later => {
+                            self.awaiting = Some((head, request.keep_alive));
+                            return true;
+                        }
+                    }
                     if !request.keep_alive {
                         self.open = false;
                         return false;

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Lines;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use uniwasm_runtime::host::{App, AppConfig, LoadError};
@@ -296,18 +298,6 @@ fn guest_abi_violations_trap_cleanly() {
     let mut app = App::load(&wasm, Box::new(MemoryStore::default()), AppConfig::default()).unwrap();
     assert_eq!(get(&mut app, "/hello").status, 500);
     assert_eq!(get(&mut app, "/kv/x").status, 404, "other routes still work");
-}
-
-/// Collects trace lines.
-struct Lines(Rc<std::cell::RefCell<Vec<String>>>);
-
-impl uniwasm_runtime::trace::Tracer for Lines {
-    fn emit(&mut self, line: &str) {
-        self.0.borrow_mut().push(line.to_string());
-    }
-    fn now_us(&self) -> u64 {
-        0
-    }
 }
 
 #[test]

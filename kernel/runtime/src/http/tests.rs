@@ -255,6 +255,24 @@ fn connection_answers_errors_and_closes() {
 }
 
 #[test]
+fn a_request_answered_later_holds_the_pipelined_ones_until_it_completes() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    let later = |req: &Request| if req.uri == "/slow" { Reply::Later } else { Reply::Now(echo(req)) };
+    let wire = b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\nHEAD /next HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert!(conn.receive(wire, &mut out, later));
+    assert!(conn.awaiting() && out.is_empty(), "nothing is written before the slow request's response");
+    assert!(conn.receive(b"GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &mut out, later));
+    assert!(out.is_empty());
+    assert!(!conn.complete(&Response::text(503, "slow"), &mut out, later), "the last request said close");
+    let text = String::from_utf8(out).unwrap();
+    let statuses: Vec<&str> = text.lines().filter(|l| l.starts_with("HTTP/1.1")).collect();
+    assert_eq!(statuses, ["HTTP/1.1 503 Service Unavailable", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "in order: {text}");
+    assert!(text.contains("\r\n\r\nslow\n") && text.ends_with("GET /last\n"));
+    assert!(!text.contains("HEAD /next"), "a HEAD response has no body");
+}
+
+#[test]
 fn head_responses_have_no_body() {
     let mut conn = Connection::new(Limits::default());
     let mut out = Vec::new();
