@@ -21,9 +21,9 @@ const SPARE_SOCKETS: usize = 16;
 /// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
 const SOCKET_BUFFER: usize = 4096;
-/// A connection that neither receives nor sends for this long is dropped, and so is one whose
+/// A connection that neither receives nor sends for this long is closed, and so is one whose
 /// request has not been answered this long after its first byte (a slow client must not hold a
-/// socket forever).
+/// socket forever); a request cut short so is answered 408 first.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One socket of the pool and the HTTP connection on it.
@@ -46,9 +46,9 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(now: Instant) -> Conn {
+    fn new(now: Instant, limits: http::Limits) -> Conn {
         Conn {
-            http: http::Connection::new(http::Limits::default()),
+            http: http::Connection::new(limits),
             reading: true,
             out: Vec::new(),
             sent: 0,
@@ -64,14 +64,15 @@ impl Conn {
 
 pub struct HttpServer {
     port: u16,
+    limits: http::Limits,
     slots: Vec<Slot>,
     /// Bytes read from one socket, handed to its connection.
     received: Vec<u8>,
 }
 
 impl HttpServer {
-    pub fn new(net: &mut Net, port: u16) -> HttpServer {
-        let mut server = HttpServer { port, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
+    pub fn new(net: &mut Net, port: u16, limits: http::Limits) -> HttpServer {
+        let mut server = HttpServer { port, limits, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
         server.add_listeners(net, SPARE_SOCKETS);
         server
     }
@@ -108,7 +109,7 @@ impl HttpServer {
                 if socket.state() == TcpState::SynReceived {
                     continue; // the handshake is not done (smoltcp times it out)
                 }
-                let conn = slot.conn.get_or_insert_with(|| Conn::new(now));
+                let conn = slot.conn.get_or_insert_with(|| Conn::new(now, self.limits));
                 self.received.clear();
                 // A loop: the received bytes may wrap around the socket's ring buffer.
                 while conn.reading && socket.can_recv() {
@@ -135,9 +136,22 @@ impl HttpServer {
                     app.trace_rejected(status);
                 }
             }
-            // Sending.
+            // Out of time: a request cut short is told 408, sent below before the close; a
+            // connection with nothing to say (idle, or a client not reading its answer) is dropped.
             let mut net = net.borrow_mut();
             let socket = net.tcp(slot.handle);
+            if conn.timed_out(now) {
+                if conn.reading && conn.http.time_out(&mut conn.out) {
+                    conn.reading = false;
+                    conn.request_started = None;
+                    conn.last_activity = now;
+                    app.trace_rejected(408);
+                } else {
+                    socket.abort();
+                    continue;
+                }
+            }
+            // Sending.
             if conn.sent < conn.out.len() {
                 let n = socket.send_slice(&conn.out[conn.sent..]).unwrap_or(0);
                 if n > 0 {
@@ -151,9 +165,6 @@ impl HttpServer {
                 if !conn.reading {
                     socket.close();
                 }
-            }
-            if conn.timed_out(now) {
-                socket.abort();
             }
         }
         self.add_listeners(&mut net.borrow_mut(), SPARE_SOCKETS.saturating_sub(listening));

@@ -69,11 +69,14 @@ pub struct AppConfig {
     /// Wasm-level debugging (`wasm_debug=N`, docs/DEBUGGING.md): the `uniwasm:debug` probe import
     /// is offered only then, so an instrumented module never runs without a debugger.
     pub debug: Option<DebugPort>,
+    /// The port the platform listens on (the kernel's `port=`): a core module's `server.serve`
+    /// must name it, so that the port an app asks for is the one it gets.
+    pub port: u16,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20, debug: None }
+        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20, debug: None, port: 3000 }
     }
 }
 
