@@ -62,6 +62,9 @@ impl Conn {
     }
 }
 
+/// A request holding more than this may be refused for want of memory; smaller ones never are.
+const LARGE_REQUEST: usize = 64 * 1024;
+
 pub struct HttpServer {
     port: u16,
     limits: http::Limits,
@@ -88,6 +91,12 @@ impl HttpServer {
     /// runs while `net` is not borrowed: its KeyValue calls use the network themselves.
     pub fn serve(&mut self, net: &RefCell<Net>, app: &mut dyn Serve) {
         let mut listening = 0;
+        // Bytes of unfinished requests held by all connections: request bodies are held whole, and
+        // serving one takes about three more copies (the app's memory, the Redis command, the
+        // response), so all connections together hold at most one request of the largest size. A large
+        // request over that share is refused (503, a client may retry) rather than risk an
+        // allocation failing, which stops the kernel (two 16 MiB uploads at once did, at 128 MiB).
+        let mut held: usize = self.slots.iter().filter_map(|s| s.conn.as_ref()).map(|c| c.http.buffered()).sum();
         for slot in &mut self.slots {
             let now = net::now();
             // Reading: what the socket has, into `received`.
@@ -111,10 +120,14 @@ impl HttpServer {
                 }
                 let conn = slot.conn.get_or_insert_with(|| Conn::new(now, self.limits));
                 self.received.clear();
-                // A loop: the received bytes may wrap around the socket's ring buffer.
-                while conn.reading && socket.can_recv() {
+                // A loop: the received bytes may wrap around the socket's ring buffer. Once HTTP
+                // said close, what still comes (the rest of a refused body) is read and dropped:
+                // left unread, it would close the window before the client's FIN.
+                while socket.can_recv() {
                     let _ = socket.recv(|data| {
-                        self.received.extend_from_slice(data);
+                        if conn.reading {
+                            self.received.extend_from_slice(data);
+                        }
                         (data.len(), ())
                     });
                 }
@@ -123,6 +136,15 @@ impl HttpServer {
                 }
             }
             let conn = slot.conn.as_mut().expect("set above");
+            let held_before = conn.http.buffered();
+            let holding = held_before + self.received.len();
+            let largest = self.limits.max_head + self.limits.max_body;
+            if conn.reading && holding > LARGE_REQUEST && held - held_before + holding > largest {
+                conn.http.abandon(503, &mut conn.out);
+                conn.reading = false;
+                app.trace_rejected(503);
+                self.received.clear();
+            }
             // Answering, with the network free.
             if !self.received.is_empty() {
                 conn.last_activity = now;
@@ -136,12 +158,13 @@ impl HttpServer {
                     app.trace_rejected(status);
                 }
             }
+            held = held - held_before + conn.http.buffered();
             // Out of time: a request cut short is told 408, sent below before the close; a
             // connection with nothing to say (idle, or a client not reading its answer) is dropped.
             let mut net = net.borrow_mut();
             let socket = net.tcp(slot.handle);
             if conn.timed_out(now) {
-                if conn.reading && conn.http.time_out(&mut conn.out) {
+                if conn.reading && conn.http.abandon(408, &mut conn.out) {
                     conn.reading = false;
                     conn.request_started = None;
                     conn.last_activity = now;

@@ -61,7 +61,7 @@ pub struct Settings {
     /// CPU has no RDRAND.
     pub seed: Option<[u8; 32]>,
     /// `max_body=BYTES` (or `NK`, `NM` in KiB, MiB): the largest request body accepted, 413 above
-    /// it; at most what the ABI lifts, its default (each body is held whole in the kernel's heap).
+    /// it; 8 MiB by default, at most what the ABI lifts (each body is held whole in the heap).
     pub max_body: usize,
 }
 
@@ -76,7 +76,7 @@ impl Default for Settings {
             wasm_debug: None,
             epoch: None,
             seed: None,
-            max_body: http::Limits::MAX_BODY,
+            max_body: http::Limits::DEFAULT_BODY,
         }
     }
 }
@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn max_body_key() {
-        assert_eq!(parse("").unwrap().max_body, 16 << 20, "what the ABI lifts");
+        assert_eq!(parse("").unwrap().max_body, 8 << 20);
         assert_eq!(parse("max_body=2048").unwrap().max_body, 2048);
         assert_eq!(parse("max_body=64K").unwrap().max_body, 64 << 10);
         assert_eq!(parse("max_body=16M").unwrap().max_body, 16 << 20);

@@ -5,7 +5,8 @@
 //! Request bodies come with `Content-Length` or `Transfer-Encoding: chunked`.
 //! Every parse error answers with a status and closes the connection: 400
 //! malformed (a repeated `Host` too), 408 a request not finished in time (the
-//! platform's clock decides, [`Connection::time_out`]), 413 body too large,
+//! platform's clock decides, [`Connection::abandon`]), 503 a body the
+//! platform has no memory left to hold (it decides too), 413 body too large,
 //! 414 URI too long, 417 an expectation other than 100-continue, 431 header
 //! section too large or too many headers, 501 unknown method or transfer
 //! coding, 505 HTTP version other than 1.0/1.1. docs/ABI.md lists them.
@@ -105,13 +106,17 @@ pub struct Limits {
 impl Limits {
     /// The largest body the ABI can hand an app (docs/ABI.md): a larger one could only trap.
     pub const MAX_BODY: usize = crate::abi::MAX_LIFT_BYTES as usize;
+    /// The default: a body is held whole, then copied into the app and on (about four copies at
+    /// once); 8 MiB keeps that within the default 128 MiB guest and the app's 64 MiB memory, where
+    /// 16 MiB bodies made the demo app fail (500) and, two at once, the kernel run out of heap.
+    pub const DEFAULT_BODY: usize = 8 << 20;
 }
 
 impl Default for Limits {
     /// 16 KiB of head (Node's default), 100 fields (Apache's), 8 KiB targets (RFC 9112 §3 asks
-    /// for at least 8000 octets of request line), and bodies as large as the ABI lifts.
+    /// for at least 8000 octets of request line), 8 MiB bodies.
     fn default() -> Self {
-        Limits { max_head: 16 * 1024, max_headers: 100, max_uri: 8 * 1024, max_body: Limits::MAX_BODY }
+        Limits { max_head: 16 * 1024, max_headers: 100, max_uri: 8 * 1024, max_body: Limits::DEFAULT_BODY }
     }
 }
 
@@ -141,6 +146,12 @@ impl RequestParser {
     /// Whether bytes of a request not yet whole have arrived.
     pub fn has_partial_request(&self) -> bool {
         !self.buf.is_empty()
+    }
+
+    /// Drops what was received (the connection is closing): a refused body's bytes are freed
+    /// at once, not when the client goes away.
+    fn discard(&mut self) {
+        self.buf = Vec::new();
     }
 
     /// The next whole request, `Ok(None)` if more bytes are needed, or the
@@ -624,16 +635,22 @@ impl Connection {
         self.rejected
     }
 
-    /// The platform's clock says this connection took too long: a request partly received is
-    /// answered 408 (appended to `out`, the connection then closes after sending it); an idle
-    /// keep-alive connection is closed without a word (RFC 9112 §9.5). Returns whether 408 was
-    /// written.
-    pub fn time_out(&mut self, out: &mut Vec<u8>) -> bool {
+    /// Bytes of a request not yet whole, held until it is.
+    pub fn buffered(&self) -> usize {
+        self.parser.buf.len()
+    }
+
+    /// Ends the connection for a reason of the platform's (its clock or its memory): a request
+    /// partly received is answered `status` (408 out of time, 503 out of memory; appended to
+    /// `out`, the connection closes after sending it); an idle keep-alive connection is closed
+    /// without a word (RFC 9112 §9.5). Returns whether `status` was written.
+    pub fn abandon(&mut self, status: u16, out: &mut Vec<u8>) -> bool {
         let mid_request = self.open && self.parser.has_partial_request();
         self.open = false;
+        self.parser.discard();
         if mid_request {
-            write_response(&Response::status(408), false, false, out);
-            self.rejected = Some(408);
+            write_response(&Response::status(status), false, false, out);
+            self.rejected = Some(status);
         }
         mid_request
     }
@@ -663,6 +680,7 @@ impl Connection {
                     }
                 }
                 Err(status) => {
+                    self.parser.discard();
                     write_response(&Response::status(status), false, false, out);
                     self.rejected = Some(status);
                     self.open = false;
