@@ -1,5 +1,4 @@
-// The guest port a run forwards to: 3000, or the one a `port=` kernel argument names (an app that
-// serves 0.0.0.0:8080 runs with `--kernel-arg port=8080`, docs/ABI.md).
+// The guest port a run forwards to: 3000, or the one a `port=` kernel argument names (docs/ABI.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guestPort } from '../../../src/run/session';
