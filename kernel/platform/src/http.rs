@@ -91,11 +91,11 @@ impl HttpServer {
     /// runs while `net` is not borrowed: its KeyValue calls use the network themselves.
     pub fn serve(&mut self, net: &RefCell<Net>, app: &mut dyn Serve) {
         let mut listening = 0;
-        // Bytes of unfinished requests held by all connections: request bodies are held whole, and
-        // serving one takes about three more copies (the app's memory, the Redis command, the
-        // response), so all connections together hold at most one request of the largest size. A large
-        // request over that share is refused (503, a client may retry) rather than risk an
-        // allocation failing, which stops the kernel (two 16 MiB uploads at once did, at 128 MiB).
+        // Bytes of unfinished requests held by all connections. Bodies are held whole, and serving
+        // one takes about three more copies (the app's memory, the Redis command, the response),
+        // so all connections together hold at most one request of the largest size: a large
+        // request over that share is refused (503, a client may retry) rather than risk a failed
+        // allocation, which stops the kernel (two 16 MiB uploads at once did, at 128 MiB).
         let mut held: usize = self.slots.iter().filter_map(|s| s.conn.as_ref()).map(|c| c.http.buffered()).sum();
         for slot in &mut self.slots {
             let now = net::now();
