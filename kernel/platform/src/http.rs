@@ -22,9 +22,9 @@ const SPARE_SOCKETS: usize = 16;
 /// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
 const SOCKET_BUFFER: usize = 4096;
-/// A connection that neither receives nor sends for this long is dropped, and so is one whose
+/// A connection that neither receives nor sends for this long is closed, and so is one whose
 /// request has not been answered this long after its first byte (a slow client must not hold a
-/// socket forever).
+/// socket forever); a request cut short so is answered 408 first.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One socket of the pool and the HTTP connection on it.
@@ -49,9 +49,9 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(now: Instant) -> Conn {
+    fn new(now: Instant, limits: http::Limits) -> Conn {
         Conn {
-            http: http::Connection::new(http::Limits::default()),
+            http: http::Connection::new(limits),
             reading: true,
             out: Vec::new(),
             sent: 0,
@@ -66,16 +66,20 @@ impl Conn {
     }
 }
 
+/// A request holding more than this may be refused for want of memory; smaller ones never are.
+const LARGE_REQUEST: usize = 64 * 1024;
+
 pub struct HttpServer {
     port: u16,
+    limits: http::Limits,
     slots: Vec<Slot>,
     /// Bytes read from one socket, handed to its connection.
     received: Vec<u8>,
 }
 
 impl HttpServer {
-    pub fn new(net: &mut Net, port: u16) -> HttpServer {
-        let mut server = HttpServer { port, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
+    pub fn new(net: &mut Net, port: u16, limits: http::Limits) -> HttpServer {
+        let mut server = HttpServer { port, limits, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
         server.add_listeners(net, SPARE_SOCKETS);
         server
     }
@@ -100,6 +104,12 @@ impl HttpServer {
             conn.reading &= open;
         }
         let mut listening = 0;
+        // Bytes of unfinished requests held by all connections. Bodies are held whole, and serving
+        // one takes about three more copies (the app's memory, the Redis command, the response),
+        // so all connections together hold at most one request of the largest size: a large
+        // request over that share is refused (503, a client may retry) rather than risk a failed
+        // allocation, which stops the kernel (two 16 MiB uploads at once did, at 128 MiB).
+        let mut held: usize = self.slots.iter().filter_map(|s| s.conn.as_ref()).map(|c| c.http.buffered()).sum();
         for slot in &mut self.slots {
             let now = net::now();
             // Reading: what the socket has, into `received`.
@@ -121,12 +131,16 @@ impl HttpServer {
                 if socket.state() == TcpState::SynReceived {
                     continue; // the handshake is not done (smoltcp times it out)
                 }
-                let conn = slot.conn.get_or_insert_with(|| Conn::new(now));
+                let conn = slot.conn.get_or_insert_with(|| Conn::new(now, self.limits));
                 self.received.clear();
-                // A loop: the received bytes may wrap around the socket's ring buffer.
-                while conn.reading && socket.can_recv() {
+                // A loop: the received bytes may wrap around the socket's ring buffer. Once HTTP
+                // said close, what still comes (the rest of a refused body) is read and dropped:
+                // left unread, it would close the window before the client's FIN.
+                while socket.can_recv() {
                     let _ = socket.recv(|data| {
-                        self.received.extend_from_slice(data);
+                        if conn.reading {
+                            self.received.extend_from_slice(data);
+                        }
                         (data.len(), ())
                     });
                 }
@@ -135,6 +149,15 @@ impl HttpServer {
                 }
             }
             let conn = slot.conn.as_mut().expect("set above");
+            let held_before = conn.http.buffered();
+            let holding = held_before + self.received.len();
+            let largest = self.limits.max_head + self.limits.max_body;
+            if conn.reading && holding > LARGE_REQUEST && held - held_before + holding > largest {
+                conn.http.abandon(503, &mut conn.out);
+                conn.reading = false;
+                app.trace_rejected(503);
+                self.received.clear();
+            }
             // Answering, with the network free.
             if !self.received.is_empty() {
                 conn.last_activity = now;
@@ -148,9 +171,23 @@ impl HttpServer {
                     app.trace_rejected(status);
                 }
             }
-            // Sending.
+            held = held - held_before + conn.http.buffered();
+            // Out of time: a request cut short is told 408, sent below before the close; a
+            // connection with nothing to say (idle, or a client not reading its answer) is dropped.
             let mut net = net.borrow_mut();
             let socket = net.tcp(slot.handle);
+            if conn.timed_out(now) {
+                if conn.reading && conn.http.abandon(408, &mut conn.out) {
+                    conn.reading = false;
+                    conn.request_started = None;
+                    conn.last_activity = now;
+                    app.trace_rejected(408);
+                } else {
+                    socket.abort();
+                    continue;
+                }
+            }
+            // Sending.
             if conn.sent < conn.out.len() {
                 let n = socket.send_slice(&conn.out[conn.sent..]).unwrap_or(0);
                 if n > 0 {
@@ -164,9 +201,6 @@ impl HttpServer {
                 if !conn.reading && !conn.http.awaiting() {
                     socket.close();
                 }
-            }
-            if conn.timed_out(now) {
-                socket.abort();
             }
         }
         self.add_listeners(&mut net.borrow_mut(), SPARE_SOCKETS.saturating_sub(listening));

@@ -254,6 +254,15 @@ fn init_failures() {
     // init returns err(message): serve a bad address, whose error is passed on.
     let e = load_err(&patched("(i32.const 144) (i32.const 12) (local.get $router)", "(i32.const 144) (i32.const 7) (local.get $router)"));
     assert_eq!(e, LoadError::InitFailed("address \"0.0.0.0\" is not host:port".into()));
+    // A port other than the platform's: served on another port before (with a warning in the
+    // console only); now the app hears it from `serve` (unexpected-error) and init fails with it.
+    let on_8080 = patched("\"0.0.0.0:3000\"", "\"0.0.0.0:8080\"");
+    assert_eq!(
+        load_err(&on_8080),
+        LoadError::InitFailed("cannot serve 0.0.0.0:8080: the kernel listens on port 3000; serve on port 3000, or boot with the kernel argument port=8080".into())
+    );
+    let app = App::load(&on_8080, Box::new(MemoryStore::default()), AppConfig { port: 8080, ..AppConfig::default() }).unwrap();
+    assert_eq!(app.port(), Some(8080), "served when the platform listens on the port the app asks for");
     // A route naming a missing export: invalid-handler.
     let e = load_err(&patched("(i32.const 48) (i32.const 12)", "(i32.const 48) (i32.const 11)"));
     assert_eq!(e, LoadError::InitFailed("no export named \"handle-hell\"".into()));

@@ -90,11 +90,14 @@ pub struct AppConfig {
     /// handler suspended in a KeyValue call holds one (`slight_pool`). 1 under a debugger, whose
     /// mailbox holds one shadow stack.
     pub instances: usize,
+    /// The port the platform listens on (the kernel's `port=`): a core module's `server.serve`
+    /// must name it, so that the port an app asks for is the one it gets.
+    pub port: u16,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20, debug: None, instances: 4 }
+        AppConfig { init_fuel: 100_000_000, request_fuel: 50_000_000, max_memory: 64 << 20, debug: None, instances: 4, port: 3000 }
     }
 }
 

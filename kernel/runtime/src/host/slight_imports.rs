@@ -87,6 +87,8 @@ pub(super) struct SlightState {
     /// The guest's memory and allocator, once instantiated.
     pub guest: Option<(Memory, ReallocFunc)>,
     pub serving: Option<Serving>,
+    /// The port `server.serve` must name ([`AppConfig::port`]).
+    pub port: u16,
     /// Set when the store reported `connection-error` during this call.
     pub kv_unavailable: bool,
     /// Set when a call back into the guest (cabi_realloc) ran out of fuel.
@@ -114,6 +116,7 @@ impl SlightState {
             table: ResourceTable::default(),
             guest: None,
             serving: None,
+            port: config.port,
             kv_unavailable: false,
             out_of_fuel: false,
             debugged: Debugged::new(config.debug),
