@@ -4,7 +4,7 @@ import type { Problems } from '../builder/problems';
 import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
 import type { RunObserver } from './observer';
-import { RunSession } from './session';
+import { RunSession, runUrl } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
 
@@ -57,7 +57,7 @@ export class RunController implements vscode.Disposable {
    */
   async makeWayForDebugging(port: number): Promise<boolean> {
     const url = this.session?.url;
-    if (!url || url !== loopbackUrl(port)) return true;
+    if (!url || url !== runUrl(port)) return true;
     const stopAndDebug = 'Stop Run and Debug';
     const pick = await vscode.window.showWarningMessage(
       `Uniwasm: the app is running on ${url}, the port the debugger needs.`,
@@ -78,7 +78,7 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Uniwasm: already ${this.session ? `serving ${this.session.url}` : 'starting'}`);
       return;
     }
-    if (this.debugUrl === loopbackUrl(readSettings(this.log).hostPort)) {
+    if (this.debugUrl === runUrl(readSettings(this.log).hostPort)) {
       void vscode.window.showInformationMessage(`Uniwasm: the debugger's guest serves ${this.debugUrl}; stop debugging to run the app.`);
       return;
     }
@@ -166,9 +166,4 @@ export class RunController implements vscode.Disposable {
     void this.stop();
     this.terminal?.dispose();
   }
-}
-
-/** The URL a run on host port `port` serves (RunSession's). */
-function loopbackUrl(port: number): string {
-  return `http://127.0.0.1:${port}`;
 }

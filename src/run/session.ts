@@ -18,6 +18,11 @@ import { notifyAll, type RunObserver } from './observer';
 import { consoleLine } from './stopLine';
 import { RUN_LIMITS, type AccelChoice, type Machine } from './options';
 
+/** The URL a run on host port `port` serves (the forward listens on loopback only). */
+export function runUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
 export interface RunOptions {
   /** An app folder (with uniwasm.json) or a .wasm file. */
   app: string;
@@ -171,7 +176,7 @@ export class RunSession {
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const url = `http://127.0.0.1:${o.port}`;
+    const url = runUrl(o.port);
     const session = new RunSession(url, { kernel, app }, redisServer, qemu, redis, console, o.qemuBinary, trace, observers, log);
     notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer }), observerFailed);
     if (o.halted) return session;

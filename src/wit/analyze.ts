@@ -446,7 +446,8 @@ class Analyzer implements TypeResolver {
   }
 }
 
-function pathText(p: UsePath): string {
+/** A `use`/`import` path as written: `ns:pkg/name@version` or the bare name. */
+export function pathText(p: UsePath): string {
   return p.package ? `${p.package}/${p.name.name}${p.version ? `@${p.version}` : ''}` : p.name.name;
 }
 

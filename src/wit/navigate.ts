@@ -1,7 +1,7 @@
 // What an editor asks of WIT source beyond diagnostics, without `vscode`: the outline of a file, the
 // definition a name at a position refers to, every reference to a definition, and a hover text.
-import type { Func, Ident, InterfaceItem, Range, ResourceMethod, TypeDef, TypeRef, UsePath, WitFile, World } from './ast';
-import type { Scope, WitAnalysis } from './analyze';
+import type { Func, Ident, InterfaceItem, Range, ResourceMethod, TypeDef, TypeRef, WitFile, World } from './ast';
+import { pathText, type Scope, type WitAnalysis } from './analyze';
 import { typeText } from './signature';
 
 export type SymbolKind = 'package' | 'interface' | 'world' | 'function' | 'method' | 'field' | 'case' | 'import' | 'export' | 'use'
@@ -52,14 +52,14 @@ function scopeSymbol(item: { kind: 'interface' | 'world'; name: Ident; range: Ra
   const children = item.items.flatMap((i): WitSymbol[] => {
     switch (i.kind) {
       case 'use':
-        return i.names.map((n) => symbol((n.as ?? n.name).name, 'use', i.range, (n.as ?? n.name).range, [], usePathText(i.path)));
+        return i.names.map((n) => symbol((n.as ?? n.name).name, 'use', i.range, (n.as ?? n.name).range, [], pathText(i.path)));
       case 'func':
         return [funcSymbol(i)];
       case 'import':
       case 'export': {
         const t = i.target;
-        if (t.kind === 'path') return [symbol(usePathText(t.path), i.kind, i.range, t.path.range, [])];
-        const detail = t.kind === 'func' ? funcDetail(t.func) : t.kind === 'named-path' ? usePathText(t.path) : 'interface';
+        if (t.kind === 'path') return [symbol(pathText(t.path), i.kind, i.range, t.path.range, [])];
+        const detail = t.kind === 'func' ? funcDetail(t.func) : t.kind === 'named-path' ? pathText(t.path) : 'interface';
         const members = t.kind === 'interface' ? t.items.flatMap((m) => (m.kind === 'func' ? [funcSymbol(m)] : m.kind === 'use' ? [] : [typeSymbol(m)])) : [];
         return [symbol(t.name.name, i.kind, i.range, t.name.range, members, detail)];
       }
@@ -103,10 +103,6 @@ function symbol(name: string, kind: SymbolKind, range: Range, selectionRange: Ra
 function funcDetail(f: { params: { name: Ident; type: TypeRef }[]; result?: TypeRef }): string {
   const params = f.params.map((p) => `${p.name.name}: ${typeText(p.type)}`).join(', ');
   return `func(${params})${f.result ? ` -> ${typeText(f.result)}` : ''}`;
-}
-
-function usePathText(p: UsePath): string {
-  return p.package ? `${p.package}/${p.name.name}${p.version ? `@${p.version}` : ''}` : p.name.name;
 }
 
 // --- references ----------------------------------------------------------------
