@@ -13,12 +13,15 @@ export interface Instruction {
   subOpcode?: number;
   /** Function index of call, return_call, ref.func. */
   funcIndex?: number;
+  /** Local index of local.get, local.set, local.tee. */
+  localIndex?: number;
 }
 
 export const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, try: 0x06, catch: 0x07, throw: 0x08, rethrow: 0x09,
   end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, call: 0x10, callIndirect: 0x11, returnCall: 0x12,
-  returnCallIndirect: 0x13, delegate: 0x18, catchAll: 0x19, i32Const: 0x41, refFunc: 0xd2,
+  returnCallIndirect: 0x13, delegate: 0x18, catchAll: 0x19, drop: 0x1a, localGet: 0x20, localSet: 0x21, localTee: 0x22,
+  i32Const: 0x41, i32And: 0x71, i32Mul: 0x6c, refFunc: 0xd2, prefixFC: 0xfc,
 } as const;
 
 /** Opcodes that open a block (their end is an `end`). */
@@ -27,7 +30,8 @@ export function opensBlock(op: number): boolean {
 }
 
 function memarg(r: ByteReader): void {
-  r.u32('memarg align');
+  // Bit 6 of the alignment says a memory index follows (multi-memory, as the value slots' stores use).
+  if (r.u32('memarg align') & 0x40) r.u32('memarg memory');
   r.u32('memarg offset');
 }
 
@@ -47,8 +51,11 @@ export function readInstruction(r: ByteReader): Instruction {
     case OP.block: case OP.loop: case OP.if: case OP.try:
       blockType(r);
       break;
+    case OP.localGet: case OP.localSet: case OP.localTee:
+      ins.localIndex = r.u32('local index');
+      break;
     case OP.br: case OP.brIf: case OP.catch: case OP.throw: case OP.rethrow: case OP.delegate:
-    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: // local/global/table get/set
+    case 0x23: case 0x24: case 0x25: case 0x26: // global/table get/set
       r.u32();
       break;
     case OP.brTable: {
@@ -120,10 +127,10 @@ function isPlainOpcode(op: number): boolean {
 function prefixedFC(r: ByteReader, sub: number): void {
   if (sub <= 7) return; // saturating truncations
   switch (sub) {
-    case 8: r.u32(); r.u8(); break; // memory.init data, mem
+    case 8: r.u32(); r.u32(); break; // memory.init data, mem
     case 9: r.u32(); break; // data.drop
-    case 10: r.u8(); r.u8(); break; // memory.copy
-    case 11: r.u8(); break; // memory.fill
+    case 10: r.u32(); r.u32(); break; // memory.copy dst, src
+    case 11: r.u32(); break; // memory.fill mem
     case 12: r.u32(); r.u32(); break; // table.init elem, table
     case 13: r.u32(); break; // elem.drop
     case 14: r.u32(); r.u32(); break; // table.copy
