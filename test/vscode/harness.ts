@@ -311,11 +311,17 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+/** A browser window's inner size; 1600×1000 is the one the views are designed for (issue 16). */
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
 /** Opens the workbench at `url` in a fresh headless Chromium; resolves once the workbench DOM is there. */
-export async function openWorkbench(url: string): Promise<Workbench> {
+export async function openWorkbench(url: string, viewport: Viewport = { width: 1400, height: 900 }): Promise<Workbench> {
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(url);
@@ -331,8 +337,8 @@ export async function openWorkbench(url: string): Promise<Workbench> {
  * Opens the workbench, runs `body`, and closes it; on failure saves test-results/screenshots/<name>-failure.png
  * first, so a red test leaves a picture of what the workbench showed.
  */
-export async function withWorkbench<T>(url: string, name: string, body: (page: Page) => Promise<T>): Promise<T> {
-  const wb = await openWorkbench(url);
+export async function withWorkbench<T>(url: string, name: string, body: (page: Page) => Promise<T>, viewport?: Viewport): Promise<T> {
+  const wb = await openWorkbench(url, viewport);
   try {
     return await body(wb.page);
   } catch (e) {
