@@ -88,7 +88,7 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    const id = uri.path.replace(/^\//, '').replace(/\.http$/, '');
+    const id = uri.path.split('/')[1]!.replace(/\.http$/, ''); // `/KEY/METHOD path.http`, or `/KEY.http`
     const e = this.core.http.list((r) => key(r) === id, 1)[0];
     if (!e) return `Request ${id} is no longer kept (the view keeps the newest ${this.core.http.cap}).\n`;
     return requestDetails(e, this.core.kvCallsOf(e), (c) => this.core.signatures(c.iface, c.fn));
@@ -114,12 +114,13 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
     if (this.core.http.paused) parts.push(`paused (${this.core.http.droppedWhilePaused} not recorded)`);
     this.view.message = parts.join(' · ') || undefined;
     const h = this.core.heap;
-    const about = [this.core.http.size ? String(this.core.http.size) : '', h ? `heap ${mib(h.used)}/${mib(h.total)} MiB` : ''];
+    const about = [this.core.http.size ? String(this.core.http.size) : '', h ? `heap ${mib(h.used)}/${mib(h.total, 0)} MiB` : ''];
     this.view.description = about.filter(Boolean).join(' · ') || undefined;
   }
 
   private async show(e: HttpEvent): Promise<void> {
-    const uri = vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `/${key(e)}.http` });
+    // The tab reads "PUT bar.http", its folder the request's key.
+    const uri = vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `/${key(e)}/${e.method} ${e.path.replace(/[/?#]+/g, ' ').trim() || 'root'}.http` });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
   }
@@ -145,8 +146,8 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
   }
 }
 
-function mib(bytes: number): string {
-  return (bytes / 1048576).toFixed(1);
+function mib(bytes: number, digits = 1): string {
+  return (bytes / 1048576).toFixed(digits);
 }
 
 /** The separator above a boot's requests: when it began, and whether it serves now. */

@@ -363,6 +363,7 @@ export async function pickInQuickInput(page: Page, text: string, row: RegExp): P
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   const rows = page.locator('.quick-input-list .monaco-list-row');
+  let typed = Date.now();
   for (const deadline = Date.now() + 120_000; ;) {
     if ((await input.inputValue()) !== text) await input.fill(text);
     const labels = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
@@ -372,6 +373,12 @@ export async function pickInQuickInput(page: Page, text: string, row: RegExp): P
       return;
     }
     if (Date.now() > deadline) throw new Error(`no quick input row ${row} for "${text}" (input holds "${await input.inputValue()}") among: ${labels.join(' | ')}`);
+    // A palette opened while the workbench still loads may keep a command list without the
+    // extension's commands: typing anew makes it list them again.
+    if (Date.now() - typed > 5000) {
+      await input.fill('');
+      typed = Date.now();
+    }
     await page.waitForTimeout(100);
   }
 }
