@@ -70,7 +70,7 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
     const replayOf = replayedFrom(e);
     item.description = `${replayOf === undefined ? '' : 'replay · '}${e.status} · ${durationText(e.durUs)}`;
     item.tooltip = `${e.method} ${e.path} → ${e.status}\n${e.reqBytes} B in, ${e.respBytes} B out, ${durationText(e.durUs)}\nhandler ${e.handler || '(none)'} · request #${e.id}`
-      + (replayOf === undefined ? '' : `\nsent from VS Code: a replay of request ${replayOf ? `#${replayOf.split('-').pop()}` : 'text'}`);
+      + (replayOf === undefined ? '' : `\nsent from a .http document${replayOf ? `: a replay of request #${replayOf.split('-').pop()}` : ''}`);
     item.iconPath = e.status >= 500
       ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
       : e.status >= 400
