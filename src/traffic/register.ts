@@ -66,7 +66,6 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
     replays,
     requests,
     kv,
-    vscode.commands.registerCommand('uniwasm.traffic.clearKv', () => kv.clear()),
     { dispose: () => void stopMonitor() },
   );
 

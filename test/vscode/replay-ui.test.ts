@@ -47,7 +47,6 @@ function requestsHeader(page: Page) {
 
 test('replay an edited request: the response beside it, the replay marked; boots apart; the heap gone at Stop', async () => {
   await withWorkbench(server.workbenchUrl, 'replay-ui', async (page) => {
-    await page.setViewportSize({ width: 1600, height: 1000 });
     await statusBarText(page, 'Uniwasm: stopped', 60_000);
     await runCommand(page, 'Uniwasm: Run Unikernel');
     await statusBarText(page, `serving http://127.0.0.1:${port}`, 180_000);
@@ -135,5 +134,5 @@ test('replay an edited request: the response beside it, the replay marked; boots
     await screenshot(page, 'replay-4-second-boot');
     await runCommand(page, 'Uniwasm: Stop Unikernel');
     await statusBarText(page, 'Uniwasm: stopped', 30_000);
-  });
+  }, { width: 1600, height: 1000 });
 });
