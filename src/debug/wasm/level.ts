@@ -8,6 +8,8 @@ import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
   type Mailbox, type MailboxFrame, type StepMode,
 } from './mailbox';
+import { WasmCode } from './code';
+import { WasmWatchpoints } from './watch';
 import { formatValue, valueTypeName, WasmProgram } from './program';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
@@ -30,6 +32,8 @@ export interface WasmStop {
   mailbox: Mailbox;
   /** The shadow stack, read on first use (outermost first). */
   frames?: MailboxFrame[];
+  /** A data breakpoint's stop: the guest is in the interpreter's access, not in the trap function. */
+  watch?: boolean;
 }
 
 /**
@@ -46,6 +50,10 @@ export class WasmLevel {
   private readonly lineBreakpoints = new Map<string, WasmBreakpoint[]>();
   /** Set at a Wasm stop, cleared when the guest resumes. */
   stop: WasmStop | undefined;
+  /** The module's code for the Disassembly view. */
+  readonly code: WasmCode;
+  /** Data breakpoints on linear memory. */
+  readonly watchpoints = new WasmWatchpoints();
 
   constructor(
     readonly program: WasmProgram,
@@ -61,6 +69,7 @@ export class WasmLevel {
     }
     this.mailboxAddress = mailbox;
     this.trapAddress = trap;
+    this.code = new WasmCode(program, (file) => this.sourcePath(file));
   }
 
   /**
@@ -205,6 +214,7 @@ export class WasmLevel {
         source: where.file ? { path: this.sourcePath(where.file) } : undefined,
         line: where.line,
         column: where.column,
+        instructionPointerReference: this.code.reference(site.codeOffset),
         presentationHint: 'normal',
       });
     }
