@@ -42,10 +42,14 @@ export class Breakpoints {
     return answers;
   }
 
+  /** By address: Wasm code (`wasm-code:` references of the Disassembly view) at its probe sites, kernel addresses as Z0. */
   async setInstructions(breakpoints: { instructionReference: string; offset?: number }[]): Promise<BreakpointAnswer[]> {
-    const resolved = breakpoints.map((bp) => instructionBreakpoint(this.machine.newId(), bp.instructionReference, bp.offset, this.host.symbols()));
-    await this.replace('instruction', resolved.flatMap((r) => r.machine));
-    return resolved.map((r) => r.answer);
+    const requests = breakpoints.map((bp) => ({ id: this.machine.newId(), ...bp }));
+    const wasmAnswers = this.host.wasm()?.setInstructionBreakpoints(requests) ?? [];
+    const kernel = requests.map((r, i) => (wasmAnswers[i] ? undefined : instructionBreakpoint(r.id, r.instructionReference, r.offset, this.host.symbols())));
+    await this.replace('instruction', kernel.flatMap((r) => r?.machine ?? []));
+    await this.writeWasm();
+    return requests.map((_, i) => wasmAnswers[i] ?? kernel[i]!.answer);
   }
 
   /** Source breakpoints belong to the Wasm level (DWARF lines of the app); the kernel has no line table here. */

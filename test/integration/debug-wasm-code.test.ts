@@ -1,6 +1,7 @@
 // The Wasm level's instructions and data through the real adapter on QEMU (docs/DEBUGGING.md):
 // the Disassembly view's requests at a stop in the demo (the frame's instruction, pages both ways,
-// wasm-objdump's text, source lines), a step at instruction granularity, and data breakpoints
+// wasm-objdump's text, source lines), a step at instruction granularity, an instruction breakpoint
+// on a statement's instruction, and data breakpoints
 // (gdbstub watchpoints on linear memory) on a C app of our own that stop at the line that wrote
 // or read the watched bytes.
 import assert from 'node:assert/strict';
@@ -37,7 +38,7 @@ function comparable(text: string): string | undefined {
   return /const|load|store/.test(text) ? undefined : text.replace(/ <[^>]*>/g, '');
 }
 
-test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as wasm-objdump prints them, lines; an instruction step', async () => {
+test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as wasm-objdump prints them, lines; an instruction step and breakpoint', async () => {
   const { dc, url, port } = await launchWasmDebug(DEMO, async (dc) => {
     await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'handle-hello' }] });
   });
@@ -79,9 +80,28 @@ test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as w
     assert.notEqual(after.instructionPointerReference, reference);
     assert.ok(parseInt(after.instructionPointerReference!.slice('wasm-code:'.length), 16) > at, 'further on in the code');
 
+    // An instruction breakpoint from the Disassembly view on that statement's instruction (the one
+    // after it has no probe): the next request stops there, as an instruction breakpoint.
+    const [second] = await disassemble(dc, after.instructionPointerReference!, 1, 1);
+    const set = (await dc.customRequest('setInstructionBreakpoints', { breakpoints: [
+      { instructionReference: after.instructionPointerReference! },
+      { instructionReference: `wasm-code:${second.address}` },
+    ] })) as DebugProtocol.SetInstructionBreakpointsResponse;
+    assert.deepEqual(set.body.breakpoints.map((b) => b.verified), [true, false]);
+    assert.match(set.body.breakpoints[1].message!, /no probe here/);
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId: thread });
     assert.equal((await answer).status, 200);
+    const again = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+    const second200 = get(`${url}/hello`);
+    second200.catch(() => undefined); // awaited below
+    const hit = await again;
+    assert.equal(hit.body.reason, 'instruction breakpoint');
+    assert.deepEqual(hit.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    assert.equal((await frames(dc, thread))[0].instructionPointerReference, after.instructionPointerReference);
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+    await dc.continueRequest({ threadId: thread });
+    assert.equal((await second200).status, 200);
     await disconnect(dc, port);
   } finally {
     await dc.stop();

@@ -2,6 +2,7 @@
 import type { DisassembledInstruction } from '../model';
 import { Disassembler } from './disassemble';
 import { codeSectionStart } from './module';
+import type { ProbeSite } from './instrument';
 import type { WasmProgram } from './program';
 
 /** An instruction reference into the original module: `wasm-code:0x` + its file offset (what wasm-objdump prints). */
@@ -17,6 +18,8 @@ const CODE_REFERENCE = /^wasm-code:(0x[0-9a-f]+|\d+)$/i;
  */
 export class WasmCode {
   private disassembler: Disassembler | undefined;
+  /** File offset of an instruction → the probe sites there, built on first use. */
+  private sites: Map<number, ProbeSite[]> | undefined;
   private readonly codeBase: number;
 
   constructor(
@@ -35,9 +38,25 @@ export class WasmCode {
 
   /** The reference of the instruction at a code offset (DWARF's, from the code section's payload), as a stack frame gives it. */
   reference(codeOffset: number): string {
+    return `wasm-code:0x${this.instructionAt(codeOffset).toString(16)}`;
+  }
+
+  /** The probe sites whose instruction (as reference() names it) is at file offset `offset`: where an instruction breakpoint can stop. */
+  sitesAt(offset: number): ProbeSite[] {
+    if (!this.sites) {
+      this.sites = new Map();
+      for (const site of this.program.sites) {
+        const at = this.instructionAt(site.codeOffset);
+        this.sites.set(at, [...(this.sites.get(at) ?? []), site]);
+      }
+    }
+    return this.sites.get(offset) ?? [];
+  }
+
+  /** The file offset of the instruction at a code offset (a body's start belongs to its first instruction). */
+  private instructionAt(codeOffset: number): number {
     const index = this.instructions.indexAt(codeOffset + this.codeBase);
-    const offset = index === undefined ? codeOffset + this.codeBase : this.instructions.at(index)!.offset;
-    return `wasm-code:0x${offset.toString(16)}`;
+    return index === undefined ? codeOffset + this.codeBase : this.instructions.at(index)!.offset;
   }
 
   /** The file offset a `wasm-code:` reference (plus `offset` bytes) names; undefined for another kind of reference. */

@@ -41,6 +41,13 @@ test('pages of instructions around a reference, with their lines, fillers past b
   assert.equal(start[0].address, '-1');
   const end = code.disassemble(`wasm-code:0x${offsets.at(-1)!.toString(16)}`, 0, 0, 3);
   assert.deepEqual(end.map((i) => i.invalid ?? false), [false, true, true]);
+  // Where instruction breakpoints can stop: mul's entry at its first instruction, its statement at the statement's.
+  assert.deepEqual(code.sitesAt(mul.codeStart).map((s) => s.kind), ['entry']);
+  const statement = program.sites.find((s) => s.funcIndex === mul.funcIndex && s.kind === 'statement')!;
+  assert.deepEqual(code.sitesAt(statement.codeOffset + base), [statement]);
+  assert.deepEqual(code.sitesAt(parseInt(page[4].address, 16)), [], 'no probe in the prologue');
+  assert.equal(WasmCode.offsetOf('wasm-code:0x10', 4), 0x14);
+  assert.equal(WasmCode.offsetOf('0x10'), undefined);
   assert.throws(() => code.disassemble('0xffffffff81000000', 0, 0, 1), /not a Wasm instruction reference/);
   assert.throws(() => code.disassemble('wasm-code:0x1', 0, 0, 1), /not in the module's code/);
 });
