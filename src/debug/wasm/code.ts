@@ -55,8 +55,7 @@ export class WasmCode {
 
   /** The file offset of the instruction at a code offset (a body's start belongs to its first instruction). */
   private instructionAt(codeOffset: number): number {
-    const index = this.instructions.indexAt(codeOffset + this.codeBase);
-    return index === undefined ? codeOffset + this.codeBase : this.instructions.at(index)!.offset;
+    return this.instructions.instructionStart(codeOffset + this.codeBase) ?? codeOffset + this.codeBase;
   }
 
   /** The file offset a `wasm-code:` reference (plus `offset` bytes) names; undefined for another kind of reference. */

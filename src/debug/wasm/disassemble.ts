@@ -50,6 +50,17 @@ export class Disassembler {
 
   /** The module-wide index of the instruction at (or, in the locals declaration, just after) file offset `offset`; undefined outside the code. */
   indexAt(offset: number): number | undefined {
+    const found = this.locate(offset);
+    return found && this.firstIndex[found.body] + found.position;
+  }
+
+  /** The file offset where that instruction starts, without disassembling anything. */
+  instructionStart(offset: number): number | undefined {
+    const found = this.locate(offset);
+    return found && this.module.bodies[found.body].instructions[found.position].offset;
+  }
+
+  private locate(offset: number): { body: number; position: number } | undefined {
     const bodies = this.module.bodies;
     let low = 0;
     let high = bodies.length - 1;
@@ -57,7 +68,7 @@ export class Disassembler {
       const mid = (low + high) >> 1;
       if (offset < bodies[mid].offset) high = mid - 1;
       else if (offset >= bodies[mid].end) low = mid + 1;
-      else return this.firstIndex[mid] + indexInBody(bodies[mid], offset);
+      else return { body: mid, position: indexInBody(bodies[mid], offset) };
     }
     return undefined;
   }

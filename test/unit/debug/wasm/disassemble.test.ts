@@ -125,7 +125,10 @@ test('paging: module-wide indices and file offsets, both ways, and the ends', ()
   const module = parseModule(wat(readFileSync(FIXTURE, 'utf8'), ['--enable-all', '--no-check']));
   const d = new Disassembler(module);
   assert.equal(d.count, module.bodies.reduce((n, b) => n + b.instructions.length, 0));
-  for (let i = 0; i < d.count; i++) assert.equal(d.indexAt(d.at(i)!.offset), i);
+  for (let i = 0; i < d.count; i++) {
+    assert.equal(d.indexAt(d.at(i)!.offset), i);
+    assert.equal(d.instructionStart(d.at(i)!.offset + 1), d.at(i)!.bytes.length > 1 ? d.at(i)!.offset : d.at(i + 1)?.offset);
+  }
   const second = module.bodies[1];
   assert.equal(d.indexAt(second.bodyStart), d.indexAt(second.codeStart), 'the locals declaration belongs to the first instruction');
   assert.equal(d.at(d.indexAt(second.codeStart)!)!.first, true);
