@@ -153,6 +153,12 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     assert.equal(reader.body.reason, 'data breakpoint');
     assert.equal((await frames(dc, thread))[0].line, app.line + 2, 'the line that read');
 
+    // Either access (Z4), over a length of the client's choosing, the address given as one ("Add Data Breakpoint at Address").
+    const either = await dc.dataBreakpointInfoRequest({ name: '0x400', asAddress: true, bytes: 2 });
+    assert.equal(either.body.dataId, 'wasm-data:0x400:2');
+    const access = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: either.body.dataId!, accessType: 'readWrite' }] });
+    assert.equal(access.body.breakpoints[0].verified, true, access.body.breakpoints[0].message);
+
     await dc.setDataBreakpointsRequest({ breakpoints: [] });
     await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [] });
     await dc.continueRequest({ threadId: thread });
