@@ -142,6 +142,8 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     assert.equal(writer[0].source?.path, app.source);
     assert.equal(writer[0].line, app.line + 1, 'the line that wrote');
     assert.equal(writer[1].name, 'handle-hello');
+    const [call] = await disassemble(dc, writer[1].instructionPointerReference!, 0, 1);
+    assert.match(call.instruction, /^\s*call \d+ <exports_hello_handle_hello>$/, 'the caller\'s frame is at its call');
     assert.equal(writer.at(-1)!.id, thread, 'then the kernel frame, in the interpreter');
     const memory = await dc.customRequest('readMemory', { memoryReference: 'wasm:0x400', offset: 0, count: 4 });
     assert.equal(Buffer.from(memory.body.data, 'base64').readInt32LE(0), 42, 'the write is done when it stops');

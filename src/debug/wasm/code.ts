@@ -1,6 +1,7 @@
 // The Wasm code as the Disassembly view pages through it: instruction references, text, source lines.
 import type { DisassembledInstruction } from '../model';
 import { Disassembler } from './disassemble';
+import { OP } from './instructions';
 import { codeSectionStart } from './module';
 import type { ProbeSite } from './instrument';
 import type { WasmProgram } from './program';
@@ -39,6 +40,18 @@ export class WasmCode {
   /** The reference of the instruction at a code offset (DWARF's, from the code section's payload), as a stack frame gives it. */
   reference(codeOffset: number): string {
     return `wasm-code:0x${this.instructionAt(codeOffset).toString(16)}`;
+  }
+
+  /**
+   * A caller's frame: its site is the statement that holds the call, so the reference is the first
+   * call of `callee` from there on (or the first indirect call, when no direct one names it), else
+   * the statement's instruction.
+   */
+  callReference(codeOffset: number, callee: number): string {
+    const from = this.instructions.following(this.instructionAt(codeOffset));
+    const call = from.find((i) => (i.opcode === OP.call || i.opcode === OP.returnCall) && i.funcIndex === callee)
+      ?? from.find((i) => i.opcode === OP.callIndirect || i.opcode === OP.returnCallIndirect);
+    return call ? `wasm-code:0x${call.offset.toString(16)}` : this.reference(codeOffset);
   }
 
   /** The probe sites whose instruction (as reference() names it) is at file offset `offset`: where an instruction breakpoint can stop. */

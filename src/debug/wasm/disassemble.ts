@@ -60,6 +60,12 @@ export class Disassembler {
     return found && this.module.bodies[found.body].instructions[found.position].offset;
   }
 
+  /** The decoded instructions of the function holding `offset`, from the one there to the function's end. */
+  following(offset: number): Instruction[] {
+    const found = this.locate(offset);
+    return found ? this.module.bodies[found.body].instructions.slice(found.position) : [];
+  }
+
   private locate(offset: number): { body: number; position: number } | undefined {
     const bodies = this.module.bodies;
     let low = 0;

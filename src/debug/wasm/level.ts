@@ -234,13 +234,15 @@ export class WasmLevel {
         continue;
       }
       const where = this.program.location(site);
+      // A caller points at its call of the frame above (for the Disassembly view).
+      const callee = depth + 1 < frames.length ? this.program.site(frames[depth + 1].entrySite)?.funcIndex : undefined;
       out.push({
         id: WASM_FRAME_BASE + depth,
         name: where.name,
         source: where.file ? { path: this.sourcePath(where.file) } : undefined,
         line: where.line,
         column: where.column,
-        instructionPointerReference: this.code.reference(site.codeOffset),
+        instructionPointerReference: callee === undefined ? this.code.reference(site.codeOffset) : this.code.callReference(site.codeOffset, callee),
         presentationHint: 'normal',
       });
     }

@@ -46,6 +46,11 @@ test('pages of instructions around a reference, with their lines, fillers past b
   const statement = program.sites.find((s) => s.funcIndex === mul.funcIndex && s.kind === 'statement')!;
   assert.deepEqual(code.sitesAt(statement.codeOffset + base), [statement]);
   assert.deepEqual(code.sitesAt(parseInt(page[4].address, 16)), [], 'no probe in the prologue');
+  // fact's frame while mul runs: the call of mul in the statement that holds it.
+  const call = program.sites.find((s) => s.kind === 'statement' && s.line === 9)!;
+  const callAt = WasmCode.offsetOf(code.callReference(call.codeOffset, mul.funcIndex))!;
+  assert.equal(objdump.get(callAt)!.trim(), `call ${mul.funcIndex} <mul>`);
+  assert.equal(code.callReference(call.codeOffset, 99), code.reference(call.codeOffset), 'no call of it: the statement');
   assert.equal(WasmCode.offsetOf('wasm-code:0x10', 4), 0x14);
   assert.equal(WasmCode.offsetOf('0x10'), undefined);
   assert.throws(() => code.disassemble('0xffffffff81000000', 0, 0, 1), /not a Wasm instruction reference/);
