@@ -2,8 +2,8 @@
 // the Disassembly view's requests at a stop in the demo (the frame's instruction, pages both ways,
 // wasm-objdump's text, source lines), a step at instruction granularity, an instruction breakpoint
 // on a statement's instruction, and data breakpoints
-// (gdbstub watchpoints on linear memory) on a C app of our own that stop at the line that wrote
-// or read the watched bytes.
+// (gdbstub watchpoints on linear memory) on C apps of our own that stop at the line that wrote
+// or read the watched bytes, also after memory.grow moved linear memory.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -160,6 +160,49 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     assert.equal(either.body.dataId, 'wasm-data:0x400:2');
     const access = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: either.body.dataId!, accessType: 'readWrite' }] });
     assert.equal(access.body.breakpoints[0].verified, true, access.body.breakpoints[0].message);
+
+    await dc.setDataBreakpointsRequest({ breakpoints: [] });
+    await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [] });
+    await dc.continueRequest({ threadId: thread });
+    assert.equal((await answer).status, 200);
+    await disconnect(dc, port);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('a data breakpoint follows linear memory when memory.grow moves it', async () => {
+  // 256 pages (16 MiB) more: the interpreter reallocates linear memory elsewhere in the kernel's heap.
+  const app = debugApp('grow-app', 'volatile int *watched = (volatile int *)1024;\n  __builtin_wasm_memory_grow(0, 256);\n  *watched = 7;');
+  const { dc, url, port } = await launchWasmDebug(app.dir, async (dc) => {
+    await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [{ line: app.line }] });
+  });
+  /** The kernel address of linear memory at the current stop (the Memory scope's). */
+  const memoryBase = async (thread: number): Promise<string> => {
+    const [, , memory] = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes;
+    const variables = (await dc.variablesRequest({ variablesReference: memory.variablesReference })).body.variables;
+    return variables.find((v) => v.name === 'kernel address')!.value;
+  };
+  try {
+    const atLine = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+    const answer = get(`${url}/hello`);
+    answer.catch(() => undefined); // awaited below
+    const thread = (await atLine).body.threadId!;
+    const before = await memoryBase(thread);
+    const info = await dc.dataBreakpointInfoRequest({ name: '&mem[1024]' });
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+    assert.ok(set.body.breakpoints[0].message!.endsWith(`at kernel address 0x${(BigInt(before) + 1024n).toString(16)}`), set.body.breakpoints[0].message);
+
+    // Over the grow: the next stop sees linear memory elsewhere, and the watchpoint moves with it.
+    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
+    assert.equal((await frames(dc, thread))[0].line, app.line + 2);
+    assert.notEqual(await memoryBase(thread), before, 'memory.grow moved linear memory');
+    const written = await stopAfter(dc, () => dc.continueRequest({ threadId: thread }));
+    assert.equal(written.body.reason, 'data breakpoint');
+    assert.deepEqual(written.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    assert.equal((await frames(dc, thread))[0].line, app.line + 2, 'the line that wrote, in the moved memory');
 
     await dc.setDataBreakpointsRequest({ breakpoints: [] });
     await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [] });
