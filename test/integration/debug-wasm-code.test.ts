@@ -33,6 +33,39 @@ async function disconnect(dc: DebugClient, port: number): Promise<void> {
   assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
 }
 
+/** GET /hello until the guest stops: the stop, and the answer to await once resumed. */
+async function helloUntilStop(dc: DebugClient, url: string): Promise<{ stop: DebugProtocol.StoppedEvent; answer: Promise<{ status: number }> }> {
+  const stopped = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+  const answer = get(`${url}/hello`);
+  answer.catch(() => undefined); // awaited by the caller
+  return { stop: await stopped, answer };
+}
+
+/** One of our apps launched with a line breakpoint on its inserted statement, and a request stopped there. */
+async function stoppedAtLine(app: { dir: string; source: string; line: number }): Promise<{ dc: DebugClient; port: number; thread: number; answer: Promise<{ status: number }> }> {
+  const { dc, url, port } = await launchWasmDebug(app.dir, async (dc) => {
+    const bps = await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [{ line: app.line }] });
+    assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
+  });
+  try {
+    const { stop, answer } = await helloUntilStop(dc, url);
+    assert.equal((await frames(dc, stop.body.threadId!))[0].line, app.line);
+    return { dc, port, thread: stop.body.threadId!, answer };
+  } catch (err) {
+    await dc.stop();
+    throw err;
+  }
+}
+
+/** Every breakpoint of `source` and every data breakpoint out, the request answered, the session ended. */
+async function finish(dc: DebugClient, port: number, thread: number, answer: Promise<{ status: number }>, source: string): Promise<void> {
+  await dc.setDataBreakpointsRequest({ breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [] });
+  await dc.continueRequest({ threadId: thread });
+  assert.equal((await answer).status, 200);
+  await disconnect(dc, port);
+}
+
 /** wasm-objdump's line without its ` <name>` annotations, for the instructions whose text is the same in both (no constants or memory arguments). */
 function comparable(text: string): string | undefined {
   return /const|load|store/.test(text) ? undefined : text.replace(/ <[^>]*>/g, '');
@@ -45,10 +78,8 @@ test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as w
   try {
     const objdump = objdumpText(readFileSync(join(DEMO, 'build', 'http-server-demo.wasm')));
     const offsets = [...objdump.keys()];
-    const hello = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
-    const answer = get(`${url}/hello`);
-    answer.catch(() => undefined); // awaited below
-    const thread = (await hello).body.threadId!;
+    const { stop: hello, answer } = await helloUntilStop(dc, url);
+    const thread = hello.body.threadId!;
     const [top] = await frames(dc, thread);
     assert.equal(top.name, 'handle-hello');
     const reference = top.instructionPointerReference!;
@@ -92,10 +123,7 @@ test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as w
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId: thread });
     assert.equal((await answer).status, 200);
-    const again = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
-    const second200 = get(`${url}/hello`);
-    second200.catch(() => undefined); // awaited below
-    const hit = await again;
+    const { stop: hit, answer: second200 } = await helloUntilStop(dc, url);
     assert.equal(hit.body.reason, 'instruction breakpoint');
     assert.deepEqual(hit.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
     assert.equal((await frames(dc, thread))[0].instructionPointerReference, after.instructionPointerReference);
@@ -110,16 +138,8 @@ test('Wasm disassembly at a stop: the frame\'s instruction, pages both ways as w
 
 test('data breakpoints on linear memory: a write, then a read, each stops at the line that did it', async () => {
   const app = debugApp('watch-app', 'volatile int *watched = (volatile int *)1024;\n  *watched = 42;\n  int seen = *watched;\n  (void)seen;');
-  const { dc, url, port } = await launchWasmDebug(app.dir, async (dc) => {
-    const bps = await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [{ line: app.line }] });
-    assert.equal(bps.body.breakpoints[0].verified, true, bps.body.breakpoints[0].message);
-  });
+  const { dc, port, thread, answer } = await stoppedAtLine(app);
   try {
-    const atLine = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
-    const answer = get(`${url}/hello`);
-    answer.catch(() => undefined); // awaited below
-    const thread = (await atLine).body.threadId!;
-    assert.equal((await frames(dc, thread))[0].line, app.line);
 
     const info = await dc.dataBreakpointInfoRequest({ name: '&mem[1024]' });
     assert.equal(info.body.dataId, 'wasm-data:0x400:4');
@@ -160,12 +180,7 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     assert.equal(either.body.dataId, 'wasm-data:0x400:2');
     const access = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: either.body.dataId!, accessType: 'readWrite' }] });
     assert.equal(access.body.breakpoints[0].verified, true, access.body.breakpoints[0].message);
-
-    await dc.setDataBreakpointsRequest({ breakpoints: [] });
-    await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [] });
-    await dc.continueRequest({ threadId: thread });
-    assert.equal((await answer).status, 200);
-    await disconnect(dc, port);
+    await finish(dc, port, thread, answer, app.source);
   } finally {
     await dc.stop();
   }
@@ -174,21 +189,15 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
 test('a data breakpoint follows linear memory when memory.grow moves it', async () => {
   // 256 pages (16 MiB) more: the interpreter reallocates linear memory elsewhere in the kernel's heap.
   const app = debugApp('grow-app', 'volatile int *watched = (volatile int *)1024;\n  __builtin_wasm_memory_grow(0, 256);\n  *watched = 7;');
-  const { dc, url, port } = await launchWasmDebug(app.dir, async (dc) => {
-    await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [{ line: app.line }] });
-  });
+  const { dc, port, thread, answer } = await stoppedAtLine(app);
   /** The kernel address of linear memory at the current stop (the Memory scope's). */
-  const memoryBase = async (thread: number): Promise<string> => {
+  const memoryBase = async (): Promise<string> => {
     const [, , memory] = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes;
     const variables = (await dc.variablesRequest({ variablesReference: memory.variablesReference })).body.variables;
     return variables.find((v) => v.name === 'kernel address')!.value;
   };
   try {
-    const atLine = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
-    const answer = get(`${url}/hello`);
-    answer.catch(() => undefined); // awaited below
-    const thread = (await atLine).body.threadId!;
-    const before = await memoryBase(thread);
+    const before = await memoryBase();
     const info = await dc.dataBreakpointInfoRequest({ name: '&mem[1024]' });
     const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
     assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
@@ -198,17 +207,12 @@ test('a data breakpoint follows linear memory when memory.grow moves it', async 
     await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
     await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
     assert.equal((await frames(dc, thread))[0].line, app.line + 2);
-    assert.notEqual(await memoryBase(thread), before, 'memory.grow moved linear memory');
+    assert.notEqual(await memoryBase(), before, 'memory.grow moved linear memory');
     const written = await stopAfter(dc, () => dc.continueRequest({ threadId: thread }));
     assert.equal(written.body.reason, 'data breakpoint');
     assert.deepEqual(written.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
     assert.equal((await frames(dc, thread))[0].line, app.line + 2, 'the line that wrote, in the moved memory');
-
-    await dc.setDataBreakpointsRequest({ breakpoints: [] });
-    await dc.setBreakpointsRequest({ source: { path: app.source }, breakpoints: [] });
-    await dc.continueRequest({ threadId: thread });
-    assert.equal((await answer).status, 200);
-    await disconnect(dc, port);
+    await finish(dc, port, thread, answer, app.source);
   } finally {
     await dc.stop();
   }
