@@ -1,0 +1,160 @@
+// The program's variables from DWARF .debug_info: functions and scopes by code offset, the Wasm locals they live in, their types.
+import { WasmFormatError } from '../bytes';
+import { SECTION, type WasmModule } from '../module';
+import { DW_AT, DW_OP, DW_TAG, isTombstone } from './constants';
+import { decode, localsRead } from './expression';
+import { DwarfError, readUnits, type Die, type DwarfSections, type Unit } from './info';
+import { allExpressions, covers, expressionAt, locationOf, rangesOf, type CodeRange } from './lists';
+import { TypeTable, type CType } from './types';
+
+export { DwarfError } from './info';
+export { NotAvailable, type FrameAccess } from './expression';
+export { typeName, type CType } from './types';
+
+/** A variable in scope at a code offset, pinned to that offset's location. */
+export interface Variable {
+  name: string;
+  type: CType;
+  /** The location expression at the code offset asked for; undefined when the variable has none there (optimized out). */
+  location?: Uint8Array;
+  /** DW_AT_const_value: the value itself, when the compiler kept no location. */
+  constValue?: bigint | Uint8Array;
+  /** The enclosing function's DW_AT_frame_base, for DW_OP_fbreg. */
+  frameBase?: Uint8Array;
+  unit: Unit;
+  declLine?: number;
+}
+
+export interface Scopes {
+  args: Variable[];
+  /** Innermost block first; only the blocks that contain the code offset. */
+  locals: Variable[];
+  /** The compile unit's globals and file statics. */
+  globals: Variable[];
+}
+
+interface FunctionEntry {
+  die: Die;
+  ranges: CodeRange[];
+}
+
+/** What to tell a user whose module has no DWARF variables. */
+export const NO_DWARF = 'no variables: the module has no DWARF .debug_info (build it with -g, and do not strip it)';
+
+/** The module's `.debug_*` custom sections by name. */
+export function dwarfSections(module: WasmModule): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const s of module.sections) if (s.id === SECTION.custom && s.name?.startsWith('.debug_')) out.set(s.name, module.bytes.subarray(s.start, s.end));
+  return out;
+}
+
+const VARIABLE_TAGS = new Set<number>([DW_TAG.variable, DW_TAG.formalParameter]);
+const SCOPE_TAGS = new Set<number>([DW_TAG.lexicalBlock, DW_TAG.inlinedSubroutine]);
+
+export class DwarfInfo {
+  readonly types = new TypeTable();
+  private readonly functions: FunctionEntry[] = [];
+
+  private constructor(readonly units: Unit[]) {
+    for (const unit of units) collectFunctions(unit.root, this.functions);
+  }
+
+  /** From the module's custom sections by name; throws DwarfError naming what it cannot read (version, form, op). */
+  static read(sections: DwarfSections): DwarfInfo {
+    try {
+      return new DwarfInfo(readUnits(sections));
+    } catch (err) {
+      if (err instanceof WasmFormatError) throw new DwarfError(`malformed DWARF: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The module's DWARF, or undefined for a module built without -g or stripped (`NO_DWARF` says so to the user). */
+  static fromModule(module: WasmModule): DwarfInfo | undefined {
+    const sections = dwarfSections(module);
+    return sections.has('.debug_info') ? DwarfInfo.read(sections) : undefined;
+  }
+
+  /** The function (DW_TAG_subprogram) whose code contains `pc`. */
+  functionAt(pc: number): Die | undefined {
+    return this.functions.find((f) => covers(f.ranges, pc))?.die;
+  }
+
+  /** Wasm locals that some variable or frame base of the function containing code offset `pc` lives in (what the instrumenter must capture). */
+  localsUsed(pc: number): number[] {
+    const fn = this.functionAt(pc);
+    if (!fn) return [];
+    const used = new Set<number>();
+    const add = (expr: Uint8Array) => {
+      for (const index of localsRead(decode(expr, fn.unit.addressSize))) used.add(index);
+    };
+    const base = fn.block(DW_AT.frameBase);
+    if (base) add(base);
+    const walk = (die: Die) => {
+      for (const child of die.children) {
+        if (VARIABLE_TAGS.has(child.tag)) {
+          const source = locationOf(child);
+          if (source) allExpressions(source).forEach(add);
+        }
+        if (SCOPE_TAGS.has(child.tag)) walk(child);
+      }
+    };
+    walk(fn);
+    return [...used].sort((a, b) => a - b);
+  }
+
+  /** Variables in scope at code offset pc (DWARF's address space: offset in the code section payload), by scope. */
+  scopes(pc: number): Scopes {
+    const fn = this.functionAt(pc);
+    if (!fn) return { args: [], locals: [], globals: [] };
+    const frameBase = fn.block(DW_AT.frameBase);
+    const pin = (die: Die) => this.variable(die, pc, frameBase);
+    // The chain of blocks and inlined calls that contain pc, outermost first.
+    const chain: Die[] = [];
+    for (let scope: Die | undefined = fn; scope; ) {
+      chain.push(scope);
+      scope = scope.children.find((c) => SCOPE_TAGS.has(c.tag) && covers(rangesOf(c), pc));
+    }
+    const args = fn.children.filter((c) => c.tag === DW_TAG.formalParameter).map(pin);
+    const locals = chain.reverse().flatMap((scope) =>
+      scope.children.filter((c) => c.tag === DW_TAG.variable || (scope !== fn && c.tag === DW_TAG.formalParameter)).map(pin));
+    return { args, locals, globals: this.globalsOf(fn.unit) };
+  }
+
+  /** The unit's variables at file scope that have storage (declarations without a definition left out). */
+  private globalsOf(unit: Unit): Variable[] {
+    return unit.root.children
+      .filter((c) => c.tag === DW_TAG.variable && (c.has(DW_AT.location) || c.has(DW_AT.constValue)))
+      .map((c) => this.variable(c, 0, undefined))
+      .filter((v) => !isDropped(v));
+  }
+
+  private variable(die: Die, pc: number, frameBase: Uint8Array | undefined): Variable {
+    const source = locationOf(die);
+    const constant = die.constant(DW_AT.constValue);
+    return {
+      name: die.name ?? '<anonymous>',
+      type: this.types.typeOf(die),
+      location: source && expressionAt(source, pc),
+      constValue: constant ? constant.value : die.block(DW_AT.constValue),
+      frameBase,
+      unit: die.unit,
+      declLine: die.inherited((d) => d.num(DW_AT.declLine)),
+    };
+  }
+}
+
+/** A global whose data wasm-ld dropped: DW_OP_addr of a tombstone. */
+function isDropped(v: Variable): boolean {
+  const ops = v.location && decode(v.location, v.unit.addressSize);
+  return !!ops && ops.length === 1 && ops[0].code === DW_OP.addr && isTombstone(Number(ops[0].args[0]));
+}
+
+function collectFunctions(die: Die, out: FunctionEntry[]): void {
+  for (const child of die.children) {
+    if (child.tag === DW_TAG.subprogram) {
+      const ranges = rangesOf(child);
+      if (ranges.length) out.push({ die: child, ranges });
+    } else if (child.children.length && !VARIABLE_TAGS.has(child.tag)) collectFunctions(child, out);
+  }
+}
