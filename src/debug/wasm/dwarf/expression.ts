@@ -147,10 +147,14 @@ export async function evaluate(expr: Uint8Array, ctx: EvalContext): Promise<Loca
     return isValue ? { kind: 'value', value: top.value, local: top.local } : { kind: 'memory', address: u32(top.value) };
   };
   const byOffset = new Map(ops.map((op, i) => [op.at, i]));
+  const hasPieces = ops.some((op) => op.code === DW_OP.piece);
+  /** Why the current piece is not available: its other operations are skipped up to its DW_OP_piece. */
+  let missing: string | undefined;
   let steps = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (++steps > 10_000) throw new DwarfError('a DWARF expression loops');
+    if (missing !== undefined && op.code !== DW_OP.piece) continue;
     const [a0, a1] = op.args;
     const binary = (f: (x: bigint, y: bigint) => bigint) => {
       const y = pop(op).value;
@@ -220,10 +224,15 @@ export async function evaluate(expr: Uint8Array, ctx: EvalContext): Promise<Loca
       }
       case DW_OP.wasmLocation: {
         const index = Number(a1);
-        if (a0 === BigInt(WASM_LOCATION.operandStack)) throw new NotAvailable(`on the Wasm operand stack (entry ${index})`);
         const isLocal = a0 === BigInt(WASM_LOCATION.local);
-        const value = isLocal ? ctx.frame.local(index) : ctx.frame.global(index);
-        if (value === undefined) throw new NotAvailable(`Wasm ${isLocal ? 'local' : 'global'} ${index} was not captured`);
+        const value = a0 === BigInt(WASM_LOCATION.operandStack) ? undefined : isLocal ? ctx.frame.local(index) : ctx.frame.global(index);
+        if (value === undefined) {
+          const reason = a0 === BigInt(WASM_LOCATION.operandStack) ? `on the Wasm operand stack (entry ${index})` : `Wasm ${isLocal ? 'local' : 'global'} ${index} was not captured`;
+          // One piece that cannot be read leaves the others readable.
+          if (!hasPieces) throw new NotAvailable(reason);
+          missing = reason;
+          break;
+        }
         push(value, isLocal ? index : undefined);
         break;
       }
@@ -231,7 +240,8 @@ export async function evaluate(expr: Uint8Array, ctx: EvalContext): Promise<Loca
       case DW_OP.stackValue: isValue = true; break;
       case DW_OP.nop: break;
       case DW_OP.piece: {
-        pieces.push({ where: current() ?? { kind: 'unavailable', reason: 'optimized out' }, size: Number(a0) });
+        pieces.push({ where: missing !== undefined ? { kind: 'unavailable', reason: missing } : current() ?? { kind: 'unavailable', reason: 'optimized out' }, size: Number(a0) });
+        missing = undefined;
         stack.length = 0;
         isValue = false;
         implicit = undefined;

@@ -165,6 +165,12 @@ export function isInteger(type: CType): boolean {
   return t.kind === 'enum' || (t.kind === 'base' && t.encoding !== DW_ATE.float && t.size > 0);
 }
 
+/** `char` (and UTF code units): arrays of and pointers to it are shown as strings; `unsigned char` is a byte. */
+export function isTextChar(type: CType): boolean {
+  const t = resolve(type);
+  return t.kind === 'base' && t.size === 1 && (t.name === 'char' || t.encoding === DW_ATE.utf);
+}
+
 export function isCharLike(type: CType): boolean {
   const t = resolve(type);
   return t.kind === 'base' && t.size === 1 && (t.encoding === DW_ATE.signedChar || t.encoding === DW_ATE.unsignedChar || t.encoding === DW_ATE.utf);

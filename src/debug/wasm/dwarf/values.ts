@@ -3,14 +3,21 @@ import { DW_ATE } from './constants';
 import { evaluate, littleEndian, NotAvailable, type FrameAccess, type Location } from './expression';
 import { DwarfError } from './info';
 import type { Variable } from './index';
-import { isCharLike, isFloat, isSigned, resolve, sizeOf, typeName, type CType, type Member } from './types';
+import { isCharLike, isFloat, isTextChar, isSigned, resolve, sizeOf, typeName, type CType, type Member } from './types';
 
 /** Where an object's bytes are. */
 export type Place =
   | { kind: 'memory'; address: number }
-  /** Bytes the debugger already has (a value in a local, a constant, pieces); `missing` byte ranges are optimized out; `local` when the whole object is that Wasm local. */
-  | { kind: 'bytes'; bytes: Uint8Array; missing?: [number, number][]; local?: number }
+  /** Bytes the debugger already has (a value in a local, a constant, pieces); `missing` byte ranges it has not; `local` when the whole object is that Wasm local. */
+  | { kind: 'bytes'; bytes: Uint8Array; missing?: Missing[]; local?: number }
   | { kind: 'unavailable'; reason: string };
+
+/** Bytes [start, end) of an object that are not available, and why. */
+export interface Missing {
+  start: number;
+  end: number;
+  reason: string;
+}
 
 /** An object of a C type somewhere in the frame; `bits` for a bitfield member within its bytes. */
 export interface TypedValue {
@@ -72,20 +79,20 @@ async function placeOf(location: Location, size: number, frame: FrameAccess): Pr
     }
   }
   const bytes = new Uint8Array(Math.max(size, location.reduce((n, p) => n + (p.size ?? 0), 0)));
-  const missing: [number, number][] = [];
+  const missing: Missing[] = [];
   let at = 0;
   for (const { where, size: pieceSize = 0 } of location) {
     const end = at + pieceSize;
     if (where.kind === 'memory') {
       const read = await frame.readMemory(where.address, pieceSize);
       bytes.set(read, at);
-      if (read.length < pieceSize) missing.push([at + read.length, end]);
+      if (read.length < pieceSize) missing.push({ start: at + read.length, end, reason: `cannot read memory at 0x${(where.address + read.length).toString(16)}` });
     } else if (where.kind === 'value') bytes.set(toBytes(where.value, pieceSize), at);
     else if (where.kind === 'bytes') bytes.set(where.bytes.subarray(0, pieceSize), at);
-    else missing.push([at, end]);
+    else missing.push({ start: at, end, reason: where.reason });
     at = end;
   }
-  if (at < bytes.length) missing.push([at, bytes.length]);
+  if (at < bytes.length) missing.push({ start: at, end: bytes.length, reason: 'optimized out' });
   return { kind: 'bytes', bytes, missing };
 }
 
@@ -105,7 +112,7 @@ export function at(value: TypedValue, offset: number, type: CType): TypedValue {
     case 'unavailable': return { type, place };
     case 'bytes': {
       const size = sizeOf(type);
-      const missing = place.missing?.map(([s, e]): [number, number] => [s - offset, e - offset]).filter(([s, e]) => e > 0 && s < size);
+      const missing = place.missing?.map((m) => ({ ...m, start: m.start - offset, end: m.end - offset })).filter((m) => m.end > 0 && m.start < size);
       const bytes = place.bytes.subarray(offset, offset + size);
       if (bytes.length < size) return { type, place: { kind: 'unavailable', reason: 'past the end of the value' } };
       return { type, place: { kind: 'bytes', bytes, missing } };
@@ -137,7 +144,8 @@ export async function readBytes(value: TypedValue, frame: FrameAccess): Promise<
   switch (place.kind) {
     case 'unavailable': throw new NotAvailable(place.reason);
     case 'bytes':
-      if (place.missing?.some(([s, e]) => s < size && e > 0)) throw new NotAvailable('optimized out');
+      const gap = place.missing?.find((m) => m.start < size && m.end > 0);
+      if (gap) throw new NotAvailable(gap.reason);
       return place.bytes.subarray(0, size);
     case 'memory': {
       const bytes = await frame.readMemory(place.address, size);
@@ -166,7 +174,7 @@ export async function readScalar(value: TypedValue, frame: FrameAccess): Promise
 /** The text of a scalar of type `type`. */
 export function scalarText(type: CType, v: bigint | number): string {
   const t = resolve(type);
-  if (typeof v === 'number') return formatFloat(v);
+  if (typeof v === 'number') return formatFloat(v, t.kind === 'base' ? t.size : 8);
   if (t.kind === 'pointer') return v === 0n ? '0x0' : `0x${v.toString(16).padStart(8, '0')}`;
   if (t.kind === 'enum') return t.enumerators.find((e) => e.value === v || BigInt.asUintN(t.size * 8, e.value) === v)?.name ?? `${v}`;
   if (t.kind === 'base' && t.encoding === DW_ATE.boolean) return v === 0n ? 'false' : v === 1n ? 'true' : `true (${v})`;
@@ -174,9 +182,11 @@ export function scalarText(type: CType, v: bigint | number): string {
   return `${v}`;
 }
 
-function formatFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}`;
-  return `${Number(v.toPrecision(9)) === v ? v : v.toPrecision(17).replace(/0+$/, '')}`;
+/** The shortest decimal that reads back as the same float (a float32 needs at most 9 digits). */
+function formatFloat(v: number, size: number): string {
+  if (size !== 4 || !Number.isFinite(v)) return `${v}`;
+  for (let digits = 1; digits < 9; digits++) if (Math.fround(Number(v.toPrecision(digits))) === v) return `${Number(v.toPrecision(digits))}`;
+  return `${Number(v.toPrecision(9))}`;
 }
 
 const ESCAPES: Record<number, string> = { 0: '\\0', 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 34: '\\"', 39: "\\'", 92: '\\\\' };
@@ -222,6 +232,10 @@ export async function render(name: string, value: TypedValue, frame: FrameAccess
   const node: ValueNode = { name, type: typeName(value.type), value: '', object: value };
   if (value.place.kind === 'memory') node.address = value.place.address;
   const t = resolve(value.type);
+  if (value.place.kind === 'unavailable') {
+    node.value = unavailableText(new NotAvailable(value.place.reason));
+    return node;
+  }
   try {
     switch (t.kind) {
       case 'struct': case 'union': case 'class': {
@@ -237,25 +251,46 @@ export async function render(name: string, value: TypedValue, frame: FrameAccess
           for (let i = start; i < end; i++) out.push(await render(`[${i}]`, element(value, i), frame));
           return out;
         };
-        node.value = isCharLike(t.element) ? cString(await readBytes(value, frame)) : await preview(value, frame);
+        node.value = isTextChar(t.element) ? await textOrPreview(value, frame) : await preview(value, frame);
         break;
       }
       case 'void': node.value = 'void'; break;
       case 'function': node.value = typeName(t); break;
       default: {
         const v = await readScalar(value, frame);
-        node.value = scalarText(t, v);
+        node.value = await scalarValueText(t, v, frame);
         if (t.kind === 'pointer' && typeof v === 'bigint') pointerParts(node, t, Number(BigInt.asUintN(32, v)), frame);
-        if (t.kind === 'pointer' && typeof v === 'bigint' && v !== 0n && isCharLike(t.target)) node.value += ` ${await readCString(frame, Number(v))}`;
       }
     }
   } catch (err) {
-    if (err instanceof NotAvailable) node.value = err.message === 'optimized out' ? '<optimized out>' : `<not available: ${err.message}>`;
-    else if (err instanceof Unreadable) node.value = `<${err.message}>`;
-    else throw err;
+    if (!(err instanceof NotAvailable || err instanceof Unreadable)) throw err;
+    node.value = unavailableText(err);
     delete node.children;
   }
   return node;
+}
+
+/** A `char[]` as a string, or element by element when some of its bytes are not available. */
+async function textOrPreview(value: TypedValue, frame: FrameAccess): Promise<string> {
+  try {
+    return cString(await readBytes(value, frame));
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err;
+    return preview(value, frame);
+  }
+}
+
+/** A scalar's text; a `char *` adds the string it points to. */
+async function scalarValueText(type: CType, v: bigint | number, frame: FrameAccess): Promise<string> {
+  const t = resolve(type);
+  const text = scalarText(t, v);
+  if (t.kind === 'pointer' && typeof v === 'bigint' && v !== 0n && isTextChar(t.target)) return `${text} ${await readCString(frame, Number(v))}`;
+  return text;
+}
+
+function unavailableText(err: NotAvailable | Unreadable): string {
+  if (err instanceof Unreadable) return `<${err.message}>`;
+  return err.message === 'optimized out' ? '<optimized out>' : `<not available: ${err.message}>`;
 }
 
 function pointerParts(node: ValueNode, t: CType & { kind: 'pointer' }, address: number, frame: FrameAccess): void {
@@ -273,13 +308,13 @@ async function preview(value: TypedValue, frame: FrameAccess): Promise<string> {
     const [label, item] = t.kind === 'array' ? ['', element(value, i)] : [`${(t as { members: Member[] }).members[i].name} = `, member(value, (t as { members: Member[] }).members[i])];
     const it = resolve(item.type);
     let text = '{…}';
-    if (it.kind === 'array' && isCharLike(it.element)) text = cString(await readBytes(item, frame));
+    if (it.kind === 'array' && isTextChar(it.element)) text = await textOrPreview(item, frame);
     else if (it.kind !== 'struct' && it.kind !== 'union' && it.kind !== 'class' && it.kind !== 'array') {
       try {
-        text = scalarText(it, await readScalar(item, frame));
+        text = await scalarValueText(it, await readScalar(item, frame), frame);
       } catch (err) {
-        if (!(err instanceof NotAvailable)) throw err;
-        text = '<optimized out>';
+        if (!(err instanceof NotAvailable || err instanceof Unreadable)) throw err;
+        text = unavailableText(err);
       }
     }
     parts.push(label + text);
