@@ -10,6 +10,8 @@ import { TypeTable, type CType } from './types';
 export { DwarfError } from './info';
 export { NotAvailable, type FrameAccess } from './expression';
 export { typeName, type CType } from './types';
+export { locate, render, renderVariable, type TypedValue, type ValueNode } from './values';
+export { evaluateExpression, evaluateValue, ExpressionError, scopeVariables, setValue, type ExpressionScope, type Write } from './cexpr';
 
 /** A variable in scope at a code offset, pinned to that offset's location. */
 export interface Variable {
@@ -73,6 +75,43 @@ export class DwarfInfo {
   static fromModule(module: WasmModule): DwarfInfo | undefined {
     const sections = dwarfSections(module);
     return sections.has('.debug_info') ? DwarfInfo.read(sections) : undefined;
+  }
+
+  /** A named type: a typedef or base type by name, or a struct, union or enum by its tag. */
+  typeNamed(name: string, tag?: 'struct' | 'union' | 'enum'): CType | undefined {
+    const die = this.named().types.get(`${tag ?? ''} ${name}`);
+    return die && this.types.fromDie(die);
+  }
+
+  /** An enumerator of any enum of the program, with its value and enum type. */
+  enumerator(name: string): { value: bigint; type: CType } | undefined {
+    const die = this.named().enumerators.get(name);
+    if (!die) return undefined;
+    return { value: die.constant(DW_AT.constValue)?.value ?? 0n, type: this.types.fromDie(die.parent!) };
+  }
+
+  private index?: { types: Map<string, Die>; enumerators: Map<string, Die> };
+
+  /** Named types and enumerators of every unit, indexed on first use (complete definitions win over declarations). */
+  private named(): NonNullable<DwarfInfo['index']> {
+    if (this.index) return this.index;
+    const index = { types: new Map<string, Die>(), enumerators: new Map<string, Die>() };
+    const tags = new Map<number, string>([[DW_TAG.structureType, 'struct'], [DW_TAG.classType, 'struct'], [DW_TAG.unionType, 'union'], [DW_TAG.enumerationType, 'enum'], [DW_TAG.typedef, ''], [DW_TAG.baseType, '']]);
+    const walk = (die: Die) => {
+      for (const child of die.children) {
+        const tag = tags.get(child.tag);
+        const name = child.str(DW_AT.name);
+        if (tag !== undefined && name) {
+          const key = `${tag} ${name}`;
+          const known = index.types.get(key);
+          if (!known || (known.flag(DW_AT.declaration) && !child.flag(DW_AT.declaration))) index.types.set(key, child);
+        }
+        if (child.tag === DW_TAG.enumerator && name && !index.enumerators.has(name)) index.enumerators.set(name, child);
+        if (child.children.length) walk(child);
+      }
+    };
+    for (const unit of this.units) walk(unit.root);
+    return (this.index = index);
   }
 
   /** The function (DW_TAG_subprogram) whose code contains `pc`. */
