@@ -34,7 +34,7 @@ export const DW_OP = {
   rot: 0x17, abs: 0x19, and: 0x1a, div: 0x1b, minus: 0x1c, mod: 0x1d, mul: 0x1e, neg: 0x1f, not: 0x20, or: 0x21,
   plus: 0x22, plusUconst: 0x23, shl: 0x24, shr: 0x25, shra: 0x26, xor: 0x27, bra: 0x28, eq: 0x29, ge: 0x2a, gt: 0x2b,
   le: 0x2c, lt: 0x2d, ne: 0x2e, skip: 0x2f, lit0: 0x30, lit31: 0x4f, fbreg: 0x91, piece: 0x93, derefSize: 0x94,
-  nop: 0x96, implicitValue: 0x9e, stackValue: 0x9f, addrx: 0xa1, constx: 0xa2, wasmLocation: 0xed,
+  nop: 0x96, formTlsAddress: 0x9b, implicitValue: 0x9e, stackValue: 0x9f, addrx: 0xa1, constx: 0xa2, gnuPushTlsAddress: 0xe0, wasmLocation: 0xed,
 } as const;
 
 /** DW_OP_WASM_location's first operand (WebAssembly tool-conventions, Dwarf.md). */
@@ -60,6 +60,7 @@ export function isTombstone(address: number): boolean {
 
 const OP_NAMES = new Map<number, string>(Object.entries(DW_OP).map(([name, code]) => [code, `DW_OP_${snake(name)}`]));
 OP_NAMES.set(DW_OP.wasmLocation, 'DW_OP_WASM_location');
+OP_NAMES.set(DW_OP.gnuPushTlsAddress, 'DW_OP_GNU_push_tls_address');
 const FORM_NAMES = new Map<number, string>(Object.entries(DW_FORM).map(([name, code]) => [code, `DW_FORM_${snake(name)}`]));
 
 function snake(name: string): string {

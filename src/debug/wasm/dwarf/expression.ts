@@ -89,7 +89,7 @@ function isOperandless(code: number): boolean {
   return (code >= DW_OP.lit0 && code <= DW_OP.lit31)
     || [DW_OP.deref, DW_OP.dup, DW_OP.drop, DW_OP.over, DW_OP.swap, DW_OP.rot, DW_OP.abs, DW_OP.and, DW_OP.div, DW_OP.minus,
       DW_OP.mod, DW_OP.mul, DW_OP.neg, DW_OP.not, DW_OP.or, DW_OP.plus, DW_OP.shl, DW_OP.shr, DW_OP.shra, DW_OP.xor, DW_OP.eq,
-      DW_OP.ge, DW_OP.gt, DW_OP.le, DW_OP.lt, DW_OP.ne, DW_OP.nop, DW_OP.stackValue].includes(code as never);
+      DW_OP.ge, DW_OP.gt, DW_OP.le, DW_OP.lt, DW_OP.ne, DW_OP.nop, DW_OP.stackValue, DW_OP.formTlsAddress, DW_OP.gnuPushTlsAddress].includes(code as never);
 }
 
 /** The expression as llvm-dwarfdump prints it ("DW_OP_fbreg +12", "DW_OP_WASM_location 0x0 0x3, DW_OP_stack_value"). */
@@ -239,6 +239,8 @@ export async function evaluate(expr: Uint8Array, ctx: EvalContext): Promise<Loca
       case DW_OP.implicitValue: implicit = op.bytes; break;
       case DW_OP.stackValue: isValue = true; break;
       case DW_OP.nop: break;
+      // Thread-local variables (libc's errno): without threads, wasm-ld lays TLS out as ordinary data at the address given.
+      case DW_OP.formTlsAddress: case DW_OP.gnuPushTlsAddress: break;
       case DW_OP.piece: {
         pieces.push({ where: missing !== undefined ? { kind: 'unavailable', reason: missing } : current() ?? { kind: 'unavailable', reason: 'optimized out' }, size: Number(a0) });
         missing = undefined;

@@ -165,10 +165,13 @@ export function isInteger(type: CType): boolean {
   return t.kind === 'enum' || (t.kind === 'base' && t.encoding !== DW_ATE.float && t.size > 0);
 }
 
-/** `char` (and UTF code units): arrays of and pointers to it are shown as strings; `unsigned char` is a byte. */
-export function isTextChar(type: CType): boolean {
+/**
+ * `char` (and UTF code units): arrays of and pointers to it are shown as strings; `unsigned char` is a byte, except
+ * in a counted string (`anyByte`: wit-bindgen's `uint8_t *ptr` with a `len`).
+ */
+export function isTextChar(type: CType, anyByte = false): boolean {
   const t = resolve(type);
-  return t.kind === 'base' && t.size === 1 && (t.name === 'char' || t.encoding === DW_ATE.utf);
+  return t.kind === 'base' && t.size === 1 && (t.name === 'char' || t.encoding === DW_ATE.utf || (anyByte && t.encoding !== DW_ATE.boolean));
 }
 
 export function isCharLike(type: CType): boolean {

@@ -3,7 +3,7 @@ import { DW_ATE } from './constants';
 import { evaluate, littleEndian, NotAvailable, type FrameAccess, type Location } from './expression';
 import { DwarfError } from './info';
 import type { Variable } from './index';
-import { isCharLike, isFloat, isTextChar, isSigned, resolve, sizeOf, typeName, type CType, type Member } from './types';
+import { isCharLike, isFloat, isInteger, isTextChar, isSigned, resolve, sizeOf, typeName, type CType, type Member } from './types';
 
 /** Where an object's bytes are. */
 export type Place =
@@ -201,9 +201,12 @@ function escapeChar(code: number, quote: string): string {
   return `\\x${code.toString(16).padStart(2, '0')}`;
 }
 
-/** Bytes as a C string literal, cut at the first NUL; `…` when no NUL came within the bytes. */
-export function cString(bytes: Uint8Array): string {
-  const nul = bytes.indexOf(0);
+/**
+ * Bytes as a C string literal, cut at the first NUL (`…` when none came within the bytes); with `length`, a counted
+ * string: all `length` bytes, `…` when fewer were read.
+ */
+export function cString(bytes: Uint8Array, length?: number): string {
+  const nul = length === undefined ? bytes.indexOf(0) : bytes.length < length ? -1 : bytes.length;
   const text = bytes.subarray(0, nul < 0 ? bytes.length : nul);
   // UTF-8 when it decodes, byte escapes otherwise.
   let body: string;
@@ -239,8 +242,12 @@ export async function render(name: string, value: TypedValue, frame: FrameAccess
   try {
     switch (t.kind) {
       case 'struct': case 'union': case 'class': {
-        node.children = async () => Promise.all(t.members.map((m, i) => render(m.name || `<anonymous ${i}>`, member(value, m), frame)));
+        const members = async () => Promise.all(t.members.map((m, i) => render(m.name || `<anonymous ${i}>`, member(value, m), frame)));
+        node.children = members;
         node.value = t.declaration ? `${typeName(t)} (incomplete)` : await preview(value, frame);
+        const span = await spanOf(value, frame);
+        if (span && isTextChar(span.type.element, true)) node.value = cString(await frame.readMemory(span.address, Math.min(span.type.count ?? 0, STRING_BOUND)), span.type.count);
+        else if (span) node.children = async () => [...(await members()), await render('[elements]', { type: span.type, place: { kind: 'memory', address: span.address } }, frame)];
         break;
       }
       case 'array': {
@@ -277,6 +284,26 @@ async function textOrPreview(value: TypedValue, frame: FrameAccess): Promise<str
   } catch (err) {
     if (!(err instanceof NotAvailable)) throw err;
     return preview(value, frame);
+  }
+}
+
+/**
+ * A `{ptr, len}` struct (wit-bindgen's strings and lists, the demo's `string_t`): the `len` objects at `ptr`, as an
+ * array type; undefined for any other struct or when its fields cannot be read.
+ */
+async function spanOf(value: TypedValue, frame: FrameAccess): Promise<{ address: number; type: CType & { kind: 'array' } } | undefined> {
+  const t = resolve(value.type);
+  if (t.kind !== 'struct' || t.members.length !== 2) return undefined;
+  const [ptr, len] = t.members;
+  const pointer = resolve(ptr.type);
+  if (ptr.name !== 'ptr' || len.name !== 'len' || pointer.kind !== 'pointer' || !isInteger(len.type)) return undefined;
+  try {
+    const address = Number(await readScalar(member(value, ptr), frame));
+    const count = Number(await readScalar(member(value, len), frame));
+    return { address, type: { kind: 'array', element: pointer.target, count } };
+  } catch (err) {
+    if (err instanceof NotAvailable || err instanceof Unreadable) return undefined;
+    throw err;
   }
 }
 
