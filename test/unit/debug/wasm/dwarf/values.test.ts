@@ -92,6 +92,11 @@ for (const dwarf of ['-gdwarf-4', '-gdwarf-5']) {
       third: '0.33333334',
       total: '61',
     });
+    // Arrays page: the count is known before any element is read.
+    const array = await renderVariable(run.locals.find((v) => v.name === 'values')!, runFrame);
+    assert.equal(array.indexedCount, 5);
+    assert.deepEqual((await array.children!(1, 2)).map((n) => `${n.name}=${n.value}`), ['[1]=11', '[2]=12']);
+    assert.deepEqual((await array.children!(4, 10)).map((n) => n.name), ['[4]'], 'a page stops at the end');
     const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
     const frameBase = inRun.pointer - fbreg(b, 'run', 'inner');
     assert.deepEqual(pp, { '=': hex(frameBase + fbreg(b, 'run', 'p')), '*pp': { '=': '{x = 11, y = -12}', x: '11', y: '-12' } }, 'pp points at p');
