@@ -96,6 +96,14 @@ export class ByteReader {
     return result;
   }
 
+  /** A DWARF unit's initial length (32- or 64-bit DWARF): where the unit ends, and how wide its section offsets are. */
+  dwarfUnitLength(): { end: number; offsetSize: 4 | 8 } {
+    const length = this.u32le();
+    if (length === 0xffffffff) return { end: this.offset + 8 + Number(this.u64le()), offsetSize: 8 };
+    if (length >= 0xfffffff0) this.fail('reserved DWARF unit length', this.offset - 4);
+    return { end: this.offset + length, offsetSize: 4 };
+  }
+
   bytesOf(count: number, what = 'data'): Uint8Array {
     this.need(count, what);
     const out = this.bytes.subarray(this.offset, this.offset + count);

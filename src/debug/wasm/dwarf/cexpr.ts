@@ -313,13 +313,7 @@ class Parser {
         case '-': return floatValue(a - b);
         case '*': return floatValue(a * b);
         case '/': return floatValue(a / b);
-        case '<': return intValue(BigInt(a < b));
-        case '<=': return intValue(BigInt(a <= b));
-        case '>': return intValue(BigInt(a > b));
-        case '>=': return intValue(BigInt(a >= b));
-        case '==': return intValue(BigInt(a === b));
-        case '!=': return intValue(BigInt(a !== b));
-        default: throw new ExpressionError(`'${op}' needs integers`);
+        default: return comparison(op, a, b) ?? fail(`'${op}' needs integers`);
       }
     }
     const type = common(left.type, right.type);
@@ -338,14 +332,8 @@ class Parser {
       case '&': return integer(a & b, type);
       case '|': return integer(a | b, type);
       case '^': return integer(a ^ b, type);
-      case '<': return intValue(BigInt(a < b));
-      case '<=': return intValue(BigInt(a <= b));
-      case '>': return intValue(BigInt(a > b));
-      case '>=': return intValue(BigInt(a >= b));
-      case '==': return intValue(BigInt(a === b));
-      case '!=': return intValue(BigInt(a !== b));
     }
-    throw new ExpressionError(`unknown operator '${op}'`);
+    return comparison(op, a, b) ?? fail(`unknown operator '${op}'`);
   }
 
   private async pointerArithmetic(op: string, left: TypedValue, right: TypedValue): Promise<TypedValue> {
@@ -367,6 +355,16 @@ class Parser {
     if (['==', '!='].includes(op)) return this.apply(op, integer(x, UINT), integer(y, UINT));
     throw new ExpressionError(`'${op}' does not take a pointer`);
   }
+}
+
+const COMPARISONS: Record<string, (order: number) => boolean> = {
+  '<': (o) => o < 0, '<=': (o) => o <= 0, '>': (o) => o > 0, '>=': (o) => o >= 0, '==': (o) => o === 0, '!=': (o) => o !== 0,
+};
+
+/** `a op b` as C's int 0 or 1, for a comparison operator; undefined for any other. */
+function comparison<T extends number | bigint>(op: string, a: T, b: T): TypedValue | undefined {
+  const holds = COMPARISONS[op];
+  return holds && intValue(BigInt(holds(a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function fail(message: string): never {

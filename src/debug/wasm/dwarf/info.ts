@@ -159,13 +159,7 @@ export function readUnits(sections: DwarfSections): Unit[] {
   const r = new ByteReader(info);
   while (!r.atEnd) {
     const unitOffset = r.offset;
-    let length = r.u32le();
-    let offsetSize = 4;
-    if (length === 0xffffffff) {
-      length = Number(r.u64le());
-      offsetSize = 8;
-    } else if (length >= 0xfffffff0) throw new DwarfError(`reserved unit length 0x${length.toString(16)} at .debug_info+0x${unitOffset.toString(16)}`);
-    const end = r.offset + length;
+    const { end, offsetSize } = r.dwarfUnitLength();
     if (end > info.length) throw new DwarfError(`the unit at .debug_info+0x${unitOffset.toString(16)} runs past the section`);
     const version = r.u16();
     if (version < 2 || version > 5) throw new DwarfError(`DWARF version ${version} is not supported (2 to 5 are)`);

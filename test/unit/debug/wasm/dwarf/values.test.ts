@@ -10,6 +10,16 @@ import { buildVars, dwarfdumpDies, fakeFrame, lineOf, runVars, type Checkpoint, 
 
 const SEED = 10;
 
+/** run()'s scalars and bitfields, the same whether in memory (-O0) or constants and implicit values (-O2). */
+const SCALARS = {
+  fl: { '=': '{ready = 1, mode = 5, level = -3}', ready: '1', mode: '5', level: '-3' },
+  c: 'BLUE',
+  yes: 'true',
+  byte: "200 '\\xc8'",
+  ratio: '0.75',
+  third: '0.33333334',
+};
+
 interface Built {
   info: DwarfInfo;
   lines: LineTable;
@@ -84,12 +94,7 @@ for (const dwarf of ['-gdwarf-4', '-gdwarf-5']) {
         '=': '{i = 1069547520, f = 1.5, bytes = {…}}', i: '1069547520', f: '1.5',
         bytes: { '=': "{0 '\\0', 0 '\\0', 192 '\\xc0', 63 '?'}", '[0]': "0 '\\0'", '[1]': "0 '\\0'", '[2]': "192 '\\xc0'", '[3]': "63 '?'" },
       },
-      fl: { '=': '{ready = 1, mode = 5, level = -3}', ready: '1', mode: '5', level: '-3' },
-      c: 'BLUE',
-      yes: 'true',
-      byte: "200 '\\xc8'",
-      ratio: '0.75',
-      third: '0.33333334',
+      ...SCALARS,
       total: '61',
     });
     // Arrays page: the count is known before any element is read.
@@ -151,12 +156,7 @@ test('-O2: values in Wasm locals, pieces, constants, implicit values; optimized 
     word: { '=': `{${out}, 97 'a', ${out}, ${out}, ${out}, ${out}, ${out}, ${out}}`, '[0]': out, '[1]': "97 'a'", '[2]': out, '[3]': out, '[4]': out, '[5]': out, '[6]': out, '[7]': out },
     p: { '=': `{x = 11, y = ${out}}`, x: '11', y: out },
     n: { '=': '{i = 1069547520, f = 1.5, bytes = {…}}', i: '1069547520', f: '1.5', bytes: "{0 '\\0', 0 '\\0', 192 '\\xc0', 63 '?'}" },
-    fl: { '=': '{ready = 1, mode = 5, level = -3}', ready: '1', mode: '5', level: '-3' },
-    c: 'BLUE',
-    yes: 'true',
-    byte: "200 '\\xc8'",
-    ratio: '0.75',
-    third: '0.33333334',
+    ...SCALARS,
     text: '<not available: Wasm local 2 was not captured>',
     pp: out,
     list: out,
