@@ -153,7 +153,7 @@ export async function evaluate(expr: Uint8Array, ctx: EvalContext): Promise<Loca
   let steps = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (++steps > 10_000) throw new DwarfError('a DWARF expression loops');
+    if (++steps > 1000) throw new DwarfError('a DWARF expression loops');
     if (missing !== undefined && op.code !== DW_OP.piece) continue;
     const [a0, a1] = op.args;
     const binary = (f: (x: bigint, y: bigint) => bigint) => {

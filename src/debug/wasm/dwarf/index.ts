@@ -25,6 +25,8 @@ export interface Variable {
   frameBase?: Uint8Array;
   unit: Unit;
   declLine?: number;
+  /** Why its location could not be read (malformed DWARF): shown in its place. */
+  error?: string;
 }
 
 export interface Scopes {
@@ -125,15 +127,16 @@ export class DwarfInfo {
     if (!fn) return [];
     const used = new Set<number>();
     const add = (expr: Uint8Array) => {
-      for (const index of localsRead(decode(expr, fn.unit.addressSize))) used.add(index);
+      const ops = orError(() => decode(expr, fn.unit.addressSize));
+      if (!(ops instanceof DwarfError)) for (const index of localsRead(ops)) used.add(index);
     };
     const base = fn.block(DW_AT.frameBase);
     if (base) add(base);
     const walk = (die: Die) => {
       for (const child of die.children) {
         if (VARIABLE_TAGS.has(child.tag)) {
-          const source = locationOf(child);
-          if (source) allExpressions(source).forEach(add);
+          const source = orError(() => locationOf(child));
+          if (source && !(source instanceof DwarfError)) allExpressions(source).forEach(add);
         }
         if (SCOPE_TAGS.has(child.tag)) walk(child);
       }
@@ -152,7 +155,10 @@ export class DwarfInfo {
     const chain: Die[] = [];
     for (let scope: Die | undefined = fn; scope; ) {
       chain.push(scope);
-      scope = scope.children.find((c) => SCOPE_TAGS.has(c.tag) && covers(rangesOf(c), pc));
+      scope = scope.children.find((c) => {
+        const ranges = SCOPE_TAGS.has(c.tag) && orError(() => rangesOf(c));
+        return ranges && !(ranges instanceof DwarfError) && covers(ranges, pc);
+      });
     }
     const args = fn.children.filter((c) => c.tag === DW_TAG.formalParameter).map(pin);
     const locals = chain.reverse().flatMap((scope) =>
@@ -169,12 +175,13 @@ export class DwarfInfo {
   }
 
   private variable(die: Die, pc: number, frameBase: Uint8Array | undefined): Variable {
-    const source = locationOf(die);
+    const source = orError(() => locationOf(die));
     const constant = die.constant(DW_AT.constValue);
     return {
       name: die.name ?? '<anonymous>',
       type: this.types.typeOf(die),
-      location: source && expressionAt(source, pc),
+      location: source instanceof DwarfError ? undefined : source && expressionAt(source, pc),
+      error: source instanceof DwarfError ? source.message : undefined,
       constValue: constant ? constant.value : die.block(DW_AT.constValue),
       frameBase,
       unit: die.unit,
@@ -183,9 +190,20 @@ export class DwarfInfo {
   }
 }
 
+/** The result, or the DwarfError that reading it threw (one bad entry does not hide the others). */
+function orError<T>(read: () => T): T | DwarfError {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DwarfError) return err;
+    throw err;
+  }
+}
+
 /** A global whose data wasm-ld dropped: DW_OP_addr of a tombstone. */
 function isDropped(v: Variable): boolean {
-  const ops = v.location && decode(v.location, v.unit.addressSize);
+  const ops = v.location && orError(() => decode(v.location!, v.unit.addressSize));
+  if (ops instanceof DwarfError) return false;
   return !!ops && ops.length === 1 && ops[0].code === DW_OP.addr && isTombstone(Number(ops[0].args[0]));
 }
 

@@ -50,15 +50,21 @@ export class Unit {
   ) {}
 
   string(index: number): string {
-    const offsets = this.section('.debug_str_offsets');
-    const at = this.strOffsetsBase + index * this.offsetSize;
-    const r = new ByteReader(offsets, at);
+    const r = this.indexed('.debug_str_offsets', this.strOffsetsBase, index, this.offsetSize);
     return cString(this.section('.debug_str'), this.offsetSize === 8 ? Number(r.u64le()) : r.u32le(), '.debug_str');
   }
 
   address(index: number): number {
-    const r = new ByteReader(this.section('.debug_addr'), this.addrBase + index * this.addressSize);
+    const r = this.indexed('.debug_addr', this.addrBase, index, this.addressSize);
     return this.addressSize === 8 ? Number(r.u64le()) : r.u32le();
+  }
+
+  /** A reader at entry `index` of a v5 table (strx, addrx), checked against the section's end. */
+  private indexed(name: string, base: number, index: number, size: number): ByteReader {
+    const section = this.section(name);
+    const at = base + index * size;
+    if (at + size > section.length) throw new DwarfError(`index ${index} is past the end of ${name}`);
+    return new ByteReader(section, at);
   }
 
   section(name: string): Uint8Array {

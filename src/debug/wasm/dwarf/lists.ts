@@ -1,5 +1,5 @@
 // Code ranges (low_pc/high_pc, .debug_ranges, .debug_rnglists) and location lists (.debug_loc, .debug_loclists) of an entry.
-import { ByteReader } from '../bytes';
+import { ByteReader, WasmFormatError } from '../bytes';
 import { DW_AT, DW_LLE, DW_RLE, isTombstone } from './constants';
 import { DwarfError, type Die, type Unit } from './info';
 
@@ -21,6 +21,10 @@ export type LocationSource =
 
 /** The code ranges an entry covers (a function, a lexical block, an inlined call); none for dropped code. */
 export function rangesOf(die: Die): CodeRange[] {
+  return malformedAsDwarfError(() => readRangesOf(die));
+}
+
+function readRangesOf(die: Die): CodeRange[] {
   const unit = die.unit;
   const low = die.address(DW_AT.lowPc);
   if (low !== undefined && die.has(DW_AT.highPc)) {
@@ -41,6 +45,20 @@ export function covers(ranges: CodeRange[], pc: number): boolean {
 
 /** DW_AT_location (or another location attribute) of an entry; undefined when it has none. */
 export function locationOf(die: Die, at: number = DW_AT.location): LocationSource | undefined {
+  return malformedAsDwarfError(() => readLocationOf(die, at));
+}
+
+/** Lists are read when asked for: a list that runs past its section is a DwarfError then, like any other. */
+function malformedAsDwarfError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof WasmFormatError) throw new DwarfError(`malformed DWARF list: ${err.message}`);
+    throw err;
+  }
+}
+
+function readLocationOf(die: Die, at: number): LocationSource | undefined {
   const attr = die.attrs.get(at);
   if (!attr) return undefined;
   if (attr.kind === 'block') return { kind: 'expr', expr: attr.bytes };

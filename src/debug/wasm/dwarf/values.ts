@@ -46,6 +46,13 @@ export class Unreadable extends Error {
   override name = 'Unreadable';
 }
 
+/** Objects larger than this are not read whole (a corrupt byte size must not allocate gigabytes). */
+const MAX_OBJECT = 1 << 24;
+
+function checkSize(size: number): void {
+  if (!(size >= 0 && size <= MAX_OBJECT)) throw new NotAvailable(`a ${size}-byte object is too large to read`);
+}
+
 /** Characters of a C string read before it is cut. */
 export const STRING_BOUND = 256;
 /** Elements and members shown in a one-line preview. */
@@ -54,6 +61,7 @@ const PREVIEW_ITEMS = 8;
 /** Where the variable is at its pinned code offset. */
 export async function locate(variable: Variable, frame: FrameAccess): Promise<TypedValue> {
   const type = variable.type;
+  if (variable.error) return { type, place: { kind: 'unavailable', reason: variable.error } };
   if (variable.constValue !== undefined) {
     const bytes = typeof variable.constValue === 'bigint' ? toBytes(variable.constValue, sizeOf(type)) : variable.constValue;
     return { type, place: { kind: 'bytes', bytes } };
@@ -69,6 +77,7 @@ export async function locate(variable: Variable, frame: FrameAccess): Promise<Ty
 }
 
 async function placeOf(location: Location, size: number, frame: FrameAccess): Promise<Place> {
+  checkSize(size);
   if (location.length === 1 && location[0].size === undefined) {
     const where = location[0].where;
     switch (where.kind) {
@@ -140,6 +149,7 @@ export function element(value: TypedValue, index: number): TypedValue {
 /** The bytes of an object (its storage bytes for a bitfield). */
 export async function readBytes(value: TypedValue, frame: FrameAccess): Promise<Uint8Array> {
   const size = value.bits ? Math.ceil((value.bits.offset + value.bits.size) / 8) : sizeOf(value.type);
+  checkSize(size);
   const place = value.place;
   switch (place.kind) {
     case 'unavailable': throw new NotAvailable(place.reason);
@@ -279,8 +289,10 @@ export async function render(name: string, value: TypedValue, frame: FrameAccess
 
 /** A `char[]` as a string, or element by element when some of its bytes are not available. */
 async function textOrPreview(value: TypedValue, frame: FrameAccess): Promise<string> {
+  const t = resolve(value.type) as CType & { kind: 'array' };
+  const head: CType = { ...t, count: Math.min(t.count ?? 0, STRING_BOUND) };
   try {
-    return cString(await readBytes(value, frame));
+    return cString(await readBytes(at(value, 0, head), frame));
   } catch (err) {
     if (!(err instanceof NotAvailable)) throw err;
     return preview(value, frame);

@@ -184,3 +184,40 @@ test('stripped and foreign DWARF: no DwarfInfo, clear DwarfErrors', () => {
   assert.throws(() => decode(Uint8Array.of(0x96, 0xe1)), (e) => e instanceof DwarfError && /DW_OP_0xe1 is not supported/.test(e.message));
   assert.throws(() => DwarfInfo.read(new Map([...sections, ['.debug_info', info.subarray(0, 40)]])), DwarfError);
 });
+
+test('corrupt DWARF: DwarfErrors or readable texts, never another exception (120 seeded corruptions)', async () => {
+  let seed = 0x5eed;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const frame = fakeFrame(new Uint8Array(1 << 16), Object.fromEntries(Array.from({ length: 16 }, (_, i) => [i, BigInt(i * 100)])), { 0: 0x8000n });
+  let read = 0;
+  for (const flags of [['-O0', '-gdwarf-4'], ['-O2', '-gdwarf-5']]) {
+    const module = parseModule(buildVars(flags));
+    const sections = dwarfSections(module);
+    const pcs = [...new Set(LineTable.fromModule(module)!.rows.map((r) => r.address))];
+    const names = [...sections.keys()].filter((n) => n !== '.debug_line');
+    for (let round = 0; round < 60; round++) {
+      const name = names[Math.floor(random() * names.length)];
+      const bytes = Uint8Array.from(sections.get(name)!);
+      for (let k = 0; k < 1 + Math.floor(random() * 4); k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      try {
+        const info = DwarfInfo.read(new Map([...sections, [name, bytes]]));
+        read++;
+        for (const pc of [0, 1, 2].map(() => pcs[Math.floor(random() * pcs.length)])) {
+          info.localsUsed(pc);
+          const { args, locals, globals } = info.scopes(pc);
+          for (const v of [...args, ...locals, ...globals]) {
+            const node = await renderVariable(v, frame);
+            assert.equal(typeof node.value, 'string');
+            if (node.children) await node.children(0, 4);
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof DwarfError)) throw new Error(`${name} corrupted, round ${round}: ${(err as Error).stack}`);
+      }
+    }
+  }
+  assert.ok(read > 20, `${read} corrupted modules were read far enough to render`);
+});
