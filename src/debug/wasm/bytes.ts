@@ -81,6 +81,19 @@ export class ByteReader {
     }
   }
 
+  /** Unsigned LEB128 as a number below 2^49 (DWARF's codes, sizes, offsets, indices: no bigint to allocate), a bigint beyond. */
+  ulebNumber(): number | bigint {
+    const start = this.offset;
+    let result = 0;
+    for (let scale = 1; scale < 2 ** 49; scale *= 128) {
+      const byte = this.u8('ULEB128');
+      result += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return result;
+    }
+    this.offset = start;
+    return this.uleb();
+  }
+
   /** Signed LEB128 of any length (s32, s33, s64, DWARF's SLEB128). */
   sleb(what = 'signed LEB128'): bigint {
     let result = 0n;

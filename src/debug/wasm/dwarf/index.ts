@@ -57,11 +57,10 @@ const SCOPE_TAGS = new Set<number>([DW_TAG.lexicalBlock, DW_TAG.inlinedSubroutin
 
 export class DwarfInfo {
   readonly types = new TypeTable();
-  private readonly functions: FunctionEntry[] = [];
+  /** Each unit's functions with their code ranges, collected when a code offset first falls in the unit. */
+  private readonly functions = new Map<Unit, FunctionEntry[]>();
 
-  private constructor(readonly units: Unit[]) {
-    for (const unit of units) collectFunctions(unit.root, this.functions);
-  }
+  private constructor(readonly units: Unit[]) {}
 
   /** From the module's custom sections by name; throws DwarfError naming what it cannot read (version, form, op). */
   static read(sections: DwarfSections): DwarfInfo {
@@ -81,44 +80,55 @@ export class DwarfInfo {
 
   /** A named type: a typedef or base type by name, or a struct, union or enum by its tag. */
   typeNamed(name: string, tag?: 'struct' | 'union' | 'enum'): CType | undefined {
-    const die = this.named().types.get(`${tag ?? ''} ${name}`);
+    const die = this.search((index) => index.types.get(`${tag ?? ''} ${name}`));
     return die && this.types.fromDie(die);
   }
 
   /** An enumerator of any enum of the program, with its value and enum type. */
   enumerator(name: string): { value: bigint; type: CType } | undefined {
-    const die = this.named().enumerators.get(name);
+    const die = this.search((index) => index.enumerators.get(name));
     if (!die) return undefined;
     return { value: die.constant(DW_AT.constValue)?.value ?? 0n, type: this.types.fromDie(die.parent!) };
   }
 
-  private index?: { types: Map<string, Die>; enumerators: Map<string, Die> };
+  private readonly indexes = new Map<Unit, NameIndex>();
 
-  /** Named types and enumerators of every unit, indexed on first use (complete definitions win over declarations). */
-  private named(): NonNullable<DwarfInfo['index']> {
-    if (this.index) return this.index;
-    const index = { types: new Map<string, Die>(), enumerators: new Map<string, Die>() };
-    const tags = new Map<number, string>([[DW_TAG.structureType, 'struct'], [DW_TAG.classType, 'struct'], [DW_TAG.unionType, 'union'], [DW_TAG.enumerationType, 'enum'], [DW_TAG.typedef, ''], [DW_TAG.baseType, '']]);
-    const walk = (die: Die) => {
-      for (const child of die.children) {
-        const tag = tags.get(child.tag);
-        const name = child.str(DW_AT.name);
-        if (tag !== undefined && name) {
-          const key = `${tag} ${name}`;
-          const known = index.types.get(key);
-          if (!known || (known.flag(DW_AT.declaration) && !child.flag(DW_AT.declaration))) index.types.set(key, child);
-        }
-        if (child.tag === DW_TAG.enumerator && name && !index.enumerators.has(name)) index.enumerators.set(name, child);
-        if (child.children.length) walk(child);
-      }
-    };
-    for (const unit of this.units) walk(unit.root);
-    return (this.index = index);
+  /**
+   * The first unit's answer: units already read first (the ones of the stopped code). Reading every unit of a large
+   * module (a Rust one: hundreds, seconds) for a name that is nowhere is too slow for a hover, so beyond
+   * SEARCH_ALL_BELOW bytes of .debug_info only units already read are searched.
+   */
+  private search(find: (index: NameIndex) => Die | undefined): Die | undefined {
+    const all = (this.units[0]?.section('.debug_info').length ?? 0) < SEARCH_ALL_BELOW;
+    const units = [...this.units.filter((u) => u.parsed), ...(all ? this.units.filter((u) => !u.parsed) : [])];
+    for (const unit of units) {
+      let index = this.indexes.get(unit);
+      if (!index) this.indexes.set(unit, (index = nameIndex(unit)));
+      const found = find(index);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** The function (DW_TAG_subprogram) whose code contains `pc`. */
   functionAt(pc: number): Die | undefined {
-    return this.functions.find((f) => covers(f.ranges, pc))?.die;
+    for (const unit of this.units) {
+      if (!mayCover(unit, pc)) continue;
+      let functions = this.functions.get(unit);
+      if (!functions) {
+        functions = [];
+        collectFunctions(unit.root, functions);
+        this.functions.set(unit, functions);
+      }
+      const found = functions.find((f) => covers(f.ranges, pc));
+      if (found) return found.die;
+    }
+    return undefined;
+  }
+
+  /** The entry at a .debug_info offset (its unit read if it was not yet). */
+  dieAt(offset: number): Die | undefined {
+    return this.units[0]?.all.dieAt(offset);
   }
 
   /** Wasm locals that some variable or frame base of the function containing code offset `pc` lives in (what the instrumenter must capture). */
@@ -188,6 +198,46 @@ export class DwarfInfo {
       declLine: die.inherited((d) => d.num(DW_AT.declLine)),
     };
   }
+}
+
+/** .debug_info sizes below which a name is looked for in every unit (the demo's is 22 KB, a Rust component's 4 MB). */
+const SEARCH_ALL_BELOW = 1 << 20;
+
+interface NameIndex {
+  types: Map<string, Die>;
+  enumerators: Map<string, Die>;
+}
+
+const TYPE_TAGS = new Map<number, string>([
+  [DW_TAG.structureType, 'struct'], [DW_TAG.classType, 'struct'], [DW_TAG.unionType, 'union'], [DW_TAG.enumerationType, 'enum'], [DW_TAG.typedef, ''], [DW_TAG.baseType, ''],
+]);
+
+/** A unit's named types (complete definitions win over declarations) and enumerators. */
+function nameIndex(unit: Unit): NameIndex {
+  const index: NameIndex = { types: new Map(), enumerators: new Map() };
+  const walk = (die: Die) => {
+    for (const child of die.children) {
+      const tag = TYPE_TAGS.get(child.tag);
+      const name = child.str(DW_AT.name);
+      if (tag !== undefined && name) {
+        const key = `${tag} ${name}`;
+        const known = index.types.get(key);
+        if (!known || (known.flag(DW_AT.declaration) && !child.flag(DW_AT.declaration))) index.types.set(key, child);
+      }
+      if (child.tag === DW_TAG.enumerator && name && !index.enumerators.has(name)) index.enumerators.set(name, child);
+      if (child.children.length) walk(child);
+    }
+  };
+  walk(unit.root);
+  return index;
+}
+
+/** Whether a unit's code may contain `pc`: its ranges say so, or it has none to say. */
+function mayCover(unit: Unit, pc: number): boolean {
+  const root = unit.root;
+  if (!root.has(DW_AT.ranges) && !root.has(DW_AT.highPc)) return true;
+  const ranges = orError(() => rangesOf(root));
+  return ranges instanceof DwarfError || covers(ranges, pc);
 }
 
 /** The result, or the DwarfError that reading it threw (one bad entry does not hide the others). */

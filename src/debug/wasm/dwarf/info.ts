@@ -1,5 +1,5 @@
 // .debug_info and .debug_abbrev (DWARF 2 to 5) read into trees of entries, with the string and address sections they index.
-import { ByteReader } from '../bytes';
+import { ByteReader, WasmFormatError } from '../bytes';
 import { DW_AT, DW_FORM, DW_TAG, DW_UT, formName } from './constants';
 
 /** DWARF the reader cannot read, naming what (a version, a form, an operation, a section). */
@@ -12,11 +12,14 @@ export type DwarfSections = ReadonlyMap<string, Uint8Array>;
 
 /** An attribute's value as read; indexed forms (strx, addrx, loclistx, rnglistx) are resolved by `Die`'s accessors. */
 export type AttrValue =
-  | { kind: 'const'; value: bigint; signed: boolean }
+  /** A constant: a number when it fits one exactly, else a bigint. */
+  | { kind: 'const'; value: number | bigint; signed: boolean }
   | { kind: 'address'; value: number }
   | { kind: 'addrx'; index: number }
   | { kind: 'ref'; offset: number }
   | { kind: 'string'; value: string }
+  /** A string in .debug_str or .debug_line_str, decoded when asked for. */
+  | { kind: 'strp'; section: '.debug_str' | '.debug_line_str'; offset: number }
   | { kind: 'strx'; index: number }
   | { kind: 'block'; bytes: Uint8Array }
   | { kind: 'flag'; value: boolean }
@@ -29,11 +32,35 @@ export interface Abbrev {
   attrs: { at: number; form: number; implicit?: bigint }[];
 }
 
-/** One compilation unit: its header and the bases its indexed forms count from. */
+/** What the units of one .debug_info share: entries by offset (references may cross units), decoded strings. */
+export class UnitSet {
+  readonly dies = new Map<number, Die>();
+  readonly strings = new Map<string, string>();
+  readonly units: Unit[] = [];
+
+  /** The entry at a .debug_info offset, its unit's entries read first when they were not yet. */
+  dieAt(offset: number): Die | undefined {
+    const known = this.dies.get(offset);
+    if (known) return known;
+    const unit = this.units.find((u) => u.offset <= offset && offset < u.end);
+    if (!unit || unit.parsed) return undefined;
+    unit.parse();
+    return this.dies.get(offset);
+  }
+}
+
+/**
+ * One compilation unit: its header, the bases its indexed forms count from, and its root entry. The other entries
+ * are read on first use (`children` of the root, `parse()`): a Rust module has hundreds of units and most stay unread.
+ */
 export class Unit {
   root!: Die;
-  /** Every entry of the whole .debug_info by section offset (references may cross units). */
-  dies!: Map<number, Die>;
+  parsed = false;
+  /** Where the entries after the root start and the unit ends. */
+  entriesStart = 0;
+  end = 0;
+  abbrevs!: Map<number, Abbrev>;
+  all!: UnitSet;
   strOffsetsBase = 8;
   addrBase = 8;
   rnglistsBase?: number;
@@ -49,9 +76,30 @@ export class Unit {
     readonly offsetSize: number,
   ) {}
 
+  /** Reads the unit's entries below its root, once. */
+  parse(): void {
+    if (this.parsed) return;
+    this.parsed = true;
+    const info = this.section('.debug_info');
+    try {
+      readEntries(new ByteReader(info, this.entriesStart, this.end), this, this.abbrevs, this.root);
+    } catch (err) {
+      if (err instanceof WasmFormatError) throw new DwarfError(`malformed .debug_info unit at 0x${this.offset.toString(16)}: ${err.message}`);
+      throw err;
+    }
+  }
+
   string(index: number): string {
     const r = this.indexed('.debug_str_offsets', this.strOffsetsBase, index, this.offsetSize);
-    return cString(this.section('.debug_str'), this.offsetSize === 8 ? Number(r.u64le()) : r.u32le(), '.debug_str');
+    return this.stringAt('.debug_str', this.offsetSize === 8 ? Number(r.u64le()) : r.u32le());
+  }
+
+  /** A string of a string section, decoded once for all units (types repeat their names thousands of times). */
+  stringAt(name: '.debug_str' | '.debug_line_str', offset: number): string {
+    const key = `${name}:${offset}`;
+    let text = this.all.strings.get(key);
+    if (text === undefined) this.all.strings.set(key, (text = cString(this.section(name), offset, name)));
+    return text;
   }
 
   address(index: number): number {
@@ -76,7 +124,8 @@ export class Unit {
 
 /** A debugging information entry. */
 export class Die {
-  readonly children: Die[] = [];
+  /** Filled when the unit is parsed (see `children`). */
+  readonly childList: Die[] = [];
 
   constructor(
     readonly unit: Unit,
@@ -86,6 +135,12 @@ export class Die {
     readonly parent: Die | undefined,
   ) {}
 
+  /** The entries below this one (reading the unit's entries the first time). */
+  get children(): Die[] {
+    if (!this.unit.parsed) this.unit.parse();
+    return this.childList;
+  }
+
   has(at: number): boolean {
     return this.attrs.has(at);
   }
@@ -94,6 +149,7 @@ export class Die {
   str(at: number): string | undefined {
     const v = this.attrs.get(at);
     if (v?.kind === 'string') return v.value;
+    if (v?.kind === 'strp') return this.unit.stringAt(v.section, v.offset);
     if (v?.kind === 'strx') return this.unit.string(v.index);
     return undefined;
   }
@@ -107,7 +163,7 @@ export class Die {
   /** A constant attribute with its signedness (`const_value`, enumerator values). */
   constant(at: number): { value: bigint; signed: boolean } | undefined {
     const v = this.attrs.get(at);
-    return v?.kind === 'const' ? v : undefined;
+    return v?.kind === 'const' ? { value: BigInt(v.value), signed: v.signed } : undefined;
   }
 
   address(at: number): number | undefined {
@@ -125,7 +181,7 @@ export class Die {
   /** The entry another attribute refers to (types, origins, specifications). */
   ref(at: number): Die | undefined {
     const v = this.attrs.get(at);
-    return v?.kind === 'ref' ? this.unit.dies.get(v.offset) : undefined;
+    return v?.kind === 'ref' ? this.unit.all.dieAt(v.offset) : undefined;
   }
 
   block(at: number): Uint8Array | undefined {
@@ -153,15 +209,14 @@ export class Die {
   }
 }
 
-/** Reads every unit of .debug_info. */
+/** Reads the header and root entry of every unit of .debug_info (the rest on first use). */
 export function readUnits(sections: DwarfSections): Unit[] {
   const info = sections.get('.debug_info');
   if (!info) throw new DwarfError('the module has no .debug_info');
   const abbrevSection = sections.get('.debug_abbrev');
   if (!abbrevSection) throw new DwarfError('the module has .debug_info but no .debug_abbrev');
-  const dies = new Map<number, Die>();
+  const all = new UnitSet();
   const abbrevCache = new Map<number, Map<number, Abbrev>>();
-  const units: Unit[] = [];
   const r = new ByteReader(info);
   while (!r.atEnd) {
     const unitOffset = r.offset;
@@ -187,12 +242,16 @@ export function readUnits(sections: DwarfSections): Unit[] {
     let abbrevs = abbrevCache.get(abbrevOffset);
     if (!abbrevs) abbrevCache.set(abbrevOffset, (abbrevs = readAbbrevs(abbrevSection, abbrevOffset)));
     const unit = new Unit(sections, unitOffset, version, addressSize, offsetSize);
-    unit.dies = dies;
-    readEntries(new ByteReader(info, r.offset, end), unit, abbrevs);
+    Object.assign(unit, { all, abbrevs, end });
+    // The root entry now (its ranges say which code the unit covers), the others when asked for.
+    const entries = new ByteReader(info, r.offset, end);
+    readEntries(entries, unit, abbrevs, undefined, true);
+    unit.entriesStart = entries.offset;
+    if (!unit.root) unit.parsed = true;
     r.offset = end;
-    if (unitType === DW_UT.compile || unitType === DW_UT.partial) units.push(unit);
+    all.units.push(unit);
   }
-  return units;
+  return all.units.filter((u) => u.root && (u.root.tag === DW_TAG.compileUnit || u.root.tag === DW_TAG.partialUnit));
 }
 
 function readAbbrevs(section: Uint8Array, offset: number): Map<number, Abbrev> {
@@ -214,11 +273,12 @@ function readAbbrevs(section: Uint8Array, offset: number): Map<number, Abbrev> {
   }
 }
 
-function readEntries(r: ByteReader, unit: Unit, abbrevs: Map<number, Abbrev>): void {
-  const stack: Die[] = [];
+/** Reads entries into the unit's tree: below `root` when given, else the root itself (and only it, with `rootOnly`). */
+function readEntries(r: ByteReader, unit: Unit, abbrevs: Map<number, Abbrev>, root: Die | undefined, rootOnly = false): void {
+  const stack: Die[] = root ? [root] : [];
   while (!r.atEnd) {
     const offset = r.offset;
-    const code = Number(r.uleb());
+    const code = Number(r.ulebNumber());
     if (code === 0) {
       stack.pop();
       continue;
@@ -229,9 +289,10 @@ function readEntries(r: ByteReader, unit: Unit, abbrevs: Map<number, Abbrev>): v
     for (const spec of abbrev.attrs) attrs.set(spec.at, readForm(r, unit, spec.form, spec.implicit));
     const parent = stack[stack.length - 1];
     const die = new Die(unit, offset, abbrev.tag, attrs, parent);
-    unit.dies.set(offset, die);
-    if (parent) parent.children.push(die);
+    unit.all.dies.set(offset, die);
+    if (parent) parent.childList.push(die);
     else if (!unit.root) setRoot(unit, die);
+    if (rootOnly) return;
     if (abbrev.hasChildren) stack.push(die);
   }
 }
@@ -251,7 +312,7 @@ function setRoot(unit: Unit, root: Die): void {
 }
 
 function readForm(r: ByteReader, unit: Unit, form: number, implicit?: bigint): AttrValue {
-  const unsigned = (value: number | bigint): AttrValue => ({ kind: 'const', value: BigInt(value), signed: false });
+  const unsigned = (value: number | bigint): AttrValue => ({ kind: 'const', value, signed: false });
   const offset = () => (unit.offsetSize === 8 ? Number(r.u64le()) : r.u32le());
   const local = (value: number): AttrValue => ({ kind: 'ref', offset: unit.offset + value });
   switch (form) {
@@ -259,20 +320,20 @@ function readForm(r: ByteReader, unit: Unit, form: number, implicit?: bigint): A
     case DW_FORM.data1: return unsigned(r.u8());
     case DW_FORM.data2: return unsigned(r.u16());
     case DW_FORM.data4: return unsigned(r.u32le());
-    case DW_FORM.data8: return unsigned(r.u64le());
+    case DW_FORM.data8: { const v = r.u64le(); return unsigned(v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); }
     case DW_FORM.data16: r.skip(16); return unsigned(0);
-    case DW_FORM.sdata: return { kind: 'const', value: r.sleb(), signed: true };
-    case DW_FORM.udata: return unsigned(r.uleb());
+    case DW_FORM.sdata: { const v = r.sleb(); return { kind: 'const', value: v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v, signed: true }; }
+    case DW_FORM.udata: return unsigned(r.ulebNumber());
     case DW_FORM.implicitConst: return { kind: 'const', value: implicit ?? 0n, signed: true };
     case DW_FORM.string: return { kind: 'string', value: r.cstring() };
-    case DW_FORM.strp: return { kind: 'string', value: cString(unit.section('.debug_str'), offset(), '.debug_str') };
-    case DW_FORM.lineStrp: return { kind: 'string', value: cString(unit.section('.debug_line_str'), offset(), '.debug_line_str') };
-    case DW_FORM.strx: return { kind: 'strx', index: Number(r.uleb()) };
+    case DW_FORM.strp: return { kind: 'strp', section: '.debug_str', offset: offset() };
+    case DW_FORM.lineStrp: return { kind: 'strp', section: '.debug_line_str', offset: offset() };
+    case DW_FORM.strx: return { kind: 'strx', index: Number(r.ulebNumber()) };
     case DW_FORM.strx1: return { kind: 'strx', index: r.u8() };
     case DW_FORM.strx2: return { kind: 'strx', index: r.u16() };
     case DW_FORM.strx3: return { kind: 'strx', index: r.u16() + r.u8() * 0x10000 };
     case DW_FORM.strx4: return { kind: 'strx', index: r.u32le() };
-    case DW_FORM.addrx: return { kind: 'addrx', index: Number(r.uleb()) };
+    case DW_FORM.addrx: return { kind: 'addrx', index: Number(r.ulebNumber()) };
     case DW_FORM.addrx1: return { kind: 'addrx', index: r.u8() };
     case DW_FORM.addrx2: return { kind: 'addrx', index: r.u16() };
     case DW_FORM.addrx3: return { kind: 'addrx', index: r.u16() + r.u8() * 0x10000 };
@@ -281,10 +342,10 @@ function readForm(r: ByteReader, unit: Unit, form: number, implicit?: bigint): A
     case DW_FORM.ref2: return local(r.u16());
     case DW_FORM.ref4: return local(r.u32le());
     case DW_FORM.ref8: return local(Number(r.u64le()));
-    case DW_FORM.refUdata: return local(Number(r.uleb()));
+    case DW_FORM.refUdata: return local(Number(r.ulebNumber()));
     case DW_FORM.refAddr: return { kind: 'ref', offset: unit.version === 2 ? (unit.addressSize === 8 ? Number(r.u64le()) : r.u32le()) : offset() };
     case DW_FORM.refSig8: r.skip(8); return { kind: 'ref', offset: -1 };
-    case DW_FORM.exprloc: case DW_FORM.block: return { kind: 'block', bytes: r.bytesOf(Number(r.uleb())) };
+    case DW_FORM.exprloc: case DW_FORM.block: return { kind: 'block', bytes: r.bytesOf(Number(r.ulebNumber())) };
     case DW_FORM.block1: return { kind: 'block', bytes: r.bytesOf(r.u8()) };
     case DW_FORM.block2: return { kind: 'block', bytes: r.bytesOf(r.u16()) };
     case DW_FORM.block4: return { kind: 'block', bytes: r.bytesOf(r.u32le()) };
@@ -292,9 +353,9 @@ function readForm(r: ByteReader, unit: Unit, form: number, implicit?: bigint): A
     case DW_FORM.flagPresent: return { kind: 'flag', value: true };
     // v2/3 use data4/data8 for section offsets; DWARF 4 introduced sec_offset.
     case DW_FORM.secOffset: return { kind: 'section', offset: offset() };
-    case DW_FORM.loclistx: return { kind: 'loclistx', index: Number(r.uleb()) };
-    case DW_FORM.rnglistx: return { kind: 'rnglistx', index: Number(r.uleb()) };
-    case DW_FORM.indirect: return readForm(r, unit, Number(r.uleb()));
+    case DW_FORM.loclistx: return { kind: 'loclistx', index: Number(r.ulebNumber()) };
+    case DW_FORM.rnglistx: return { kind: 'rnglistx', index: Number(r.ulebNumber()) };
+    case DW_FORM.indirect: return readForm(r, unit, Number(r.ulebNumber()));
     default: throw new DwarfError(`${formName(form)} is not supported (at .debug_info+0x${r.offset.toString(16)})`);
   }
 }

@@ -36,11 +36,10 @@ function dumpedLocation(text: string): string {
 /** Every variable and parameter llvm-dwarfdump shows has our name, type and location; returns how many locations were compared. */
 function assertAgreesWithDwarfdump(bytes: Uint8Array): number {
   const info = DwarfInfo.fromModule(parseModule(bytes))!;
-  const dies = info.units[0].dies;
   let checked = 0;
   for (const dumped of dwarfdumpDies(bytes)) {
     if (dumped.tag !== 'DW_TAG_variable' && dumped.tag !== 'DW_TAG_formal_parameter') continue;
-    const die = dies.get(dumped.offset)!;
+    const die = info.dieAt(dumped.offset)!;
     assert.ok(die, `an entry at 0x${dumped.offset.toString(16)}`);
     const name = dumped.attrs.get('DW_AT_name') ?? /"(.*)"/.exec(dumped.attrs.get('DW_AT_abstract_origin') ?? '')?.[1];
     if (name) assert.equal(`"${die.name}"`, name.startsWith('"') ? name : `"${name}"`);
@@ -69,10 +68,12 @@ test('the demo app as F5 builds it (-O0 -g, with libc\'s own DWARF): every unit 
   const module = parseModule(bytes);
   const info = DwarfInfo.fromModule(module)!;
   assert.equal(info.units.length, 9, 'app.c, the bindings and seven of libc');
+  assert.deepEqual(info.units.map((u) => u.parsed), Array(9).fill(false), 'only the units\' roots are read up front');
   const line = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes('string_t key = key_name();')) + 1;
   const pc = LineTable.fromModule(module)!.addressesFor('app.c', line)[0];
   const scopes = info.scopes(pc);
   assert.equal(info.functionAt(pc)?.name, 'exports_http_server_demo_handle_foo');
+  assert.deepEqual(info.units.map((u) => u.parsed), [true, ...Array(8).fill(false)], 'a stop in app.c reads app.c\'s unit');
   assert.deepEqual(scopes.args.map((v) => `${typeName(v.type)} ${v.name}`), ['http_server_demo_request_t * req', 'http_server_demo_response_t * ret', 'http_server_demo_http_error_t * err']);
   assert.deepEqual(scopes.locals.map((v) => `${typeName(v.type)} ${v.name}`), ['string_t key', 'spiderlightning_slight_keyvalue_payload_t value', 'kv_error_t kv_err']);
   assert.deepEqual(info.localsUsed(pc).length, 1, 'at -O0 only the frame base');
