@@ -33,11 +33,33 @@ function dumpedLocation(text: string): string {
   return lines.filter((l) => l.startsWith('[') && !/^\[0x(fffffff[ef]|1[0-9a-f]{8})/.test(l)).join('\n');
 }
 
-/** Every variable and parameter llvm-dwarfdump shows has our name, type and location; returns how many locations were compared. */
+const RANGED = new Set(['DW_TAG_subprogram', 'DW_TAG_lexical_block', 'DW_TAG_inlined_subroutine']);
+const hex8 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+function rangesText(die: Die): string {
+  return rangesOf(die).map((r) => `[${hex8(r.start)}, ${hex8(r.end)})`).join('\n');
+}
+
+/** llvm-dwarfdump's code ranges of an entry (low/high pc, or DW_AT_ranges' lines) without dropped code. */
+function dumpedRanges(die: DumpedDie): string {
+  const low = die.attrs.get('DW_AT_low_pc');
+  const high = die.attrs.get('DW_AT_high_pc');
+  if (low && high) return low === 'dead code' ? '' : `[${low}, ${high})`;
+  const ranges = die.attrs.get('DW_AT_ranges');
+  if (!ranges) return '';
+  return [...ranges.matchAll(/\[(0x[0-9a-f]+), (0x[0-9a-f]+)\)/g)].filter((m) => Number(m[1]) < 0xfffffffe && Number(m[2]) <= 0xffffffff).map((m) => `[${m[1]}, ${m[2]})`).join('\n');
+}
+
+/** Every variable and parameter llvm-dwarfdump shows has our name, type and location, every function and block our code ranges; returns how many locations were compared. */
 function assertAgreesWithDwarfdump(bytes: Uint8Array): number {
   const info = DwarfInfo.fromModule(parseModule(bytes))!;
   let checked = 0;
+  let ranged = 0;
   for (const dumped of dwarfdumpDies(bytes)) {
+    if (RANGED.has(dumped.tag)) {
+      assert.equal(rangesText(info.dieAt(dumped.offset)!), dumpedRanges(dumped), `ranges of the ${dumped.tag} at 0x${dumped.offset.toString(16)}`);
+      ranged++;
+    }
     if (dumped.tag !== 'DW_TAG_variable' && dumped.tag !== 'DW_TAG_formal_parameter') continue;
     const die = info.dieAt(dumped.offset)!;
     assert.ok(die, `an entry at 0x${dumped.offset.toString(16)}`);
@@ -51,6 +73,7 @@ function assertAgreesWithDwarfdump(bytes: Uint8Array): number {
       checked++;
     }
   }
+  assert.ok(ranged >= 5, `${ranged} code ranges compared`);
   return checked;
 }
 
