@@ -107,10 +107,6 @@ export function localsRead(ops: Op[]): number[] {
   return ops.filter((op) => op.code === DW_OP.wasmLocation && op.args[0] === BigInt(WASM_LOCATION.local)).map((op) => Number(op.args[1]));
 }
 
-export function usesFrameBase(ops: Op[]): boolean {
-  return ops.some((op) => op.code === DW_OP.fbreg);
-}
-
 export interface EvalContext {
   frame: FrameAccess;
   unit: Unit;
