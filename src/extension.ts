@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('uniwasm.run', () => runner.run()),
     vscode.commands.registerCommand('uniwasm.stop', () => runner.stop()),
     vscode.commands.registerCommand('uniwasm.restart', () => runner.restart()),
-    vscode.commands.registerCommand('uniwasm.openHello', () => runner.openHello()),
+    vscode.commands.registerCommand('uniwasm.openApp', () => runner.openApp()),
     vscode.commands.registerCommand('uniwasm.showLog', () => log.show()),
     vscode.commands.registerCommand('uniwasm.checkTools', () => checkToolsCommand(log)),
     vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, [traffic, ports])),

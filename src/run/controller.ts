@@ -1,9 +1,10 @@
-// The Run, Stop, Restart and Open commands of VS Code over the run core, with the guest console in a terminal.
+// The Run, Stop, Restart and Open App commands of VS Code over the run core, with the guest console in a terminal.
 import * as vscode from 'vscode';
 import type { Problems } from '../builder/problems';
 import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
 import type { RunObserver } from './observer';
+import { pathToOpen, type AppRoute } from './routes';
 import { RunSession, runUrl } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
@@ -13,13 +14,15 @@ export class RunController implements vscode.Disposable {
   private session: RunSession | undefined;
   private starting: AbortController | undefined;
   private terminal: vscode.Terminal | undefined;
-  /** The URL an F5 session's run serves, while it lives. */
+  /** The URL an F5 session's run serves, while it lives, and its app's routes. */
   private debugUrl: string | undefined;
+  private debugRoutes: readonly AppRoute[] = [];
 
-  /** Follows F5 sessions' runs: the status bar says "debugging", Open /hello and replays reach the debugged guest. */
+  /** Follows F5 sessions' runs: the status bar says "debugging", Open App and replays reach the debugged guest. */
   readonly debugObserver: RunObserver = {
-    runStarted: ({ url }) => {
+    runStarted: ({ url, routes }) => {
       this.debugUrl = url;
+      this.debugRoutes = routes;
       this.status.show({ kind: 'debugging', url });
     },
     runEnded: () => {
@@ -150,10 +153,19 @@ export class RunController implements vscode.Disposable {
     this.log.info('stopped');
   }
 
-  /** The "Open /hello" command: the running (or debugged) app's /hello in the browser. */
-  async openHello(): Promise<void> {
-    if (!this.url) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
-    await vscode.env.openExternal(vscode.Uri.parse(`${this.url}/hello`));
+  /**
+   * The "Open App in Browser" command: the running (or debugged) app's first GET route (pathToOpen).
+   * While nothing runs it offers to run the app, and opens it once it serves.
+   */
+  async openApp(): Promise<void> {
+    if (!this.url) {
+      const run = 'Run Unikernel';
+      if ((await vscode.window.showWarningMessage('Uniwasm: nothing is running.', run)) !== run) return;
+      await this.run();
+      if (!this.url) return;
+    }
+    const routes = this.session?.routes ?? this.debugRoutes;
+    await vscode.env.openExternal(vscode.Uri.parse(`${this.url}${pathToOpen(routes)}`));
   }
 
   async restart(): Promise<void> {

@@ -10,6 +10,9 @@ export type RunState =
   | { kind: 'debugging'; url: string }
   | { kind: 'failed'; reason: string };
 
+/** Set once the app has served (Run or F5) in this window. */
+export const SERVED_CONTEXT = 'uniwasm.served';
+
 /** The status bar item of the run: building / booting / serving or debugging at a clickable URL / stopped / failed. */
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('uniwasm.run', vscode.StatusBarAlignment.Left, 50);
@@ -25,6 +28,8 @@ export class RunStatusBar implements vscode.Disposable {
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'uniwasm.serving', state.kind === 'serving');
     void vscode.commands.executeCommand('setContext', 'uniwasm.debugging', state.kind === 'debugging');
+    // Once the app has served in this window, the walkthrough's Run step ticks.
+    if (state.kind === 'serving' || state.kind === 'debugging') void vscode.commands.executeCommand('setContext', SERVED_CONTEXT, true);
     switch (state.kind) {
       case 'stopped':
         item.text = '$(debug-stop) Uniwasm: stopped';
@@ -43,13 +48,13 @@ export class RunStatusBar implements vscode.Disposable {
         break;
       case 'serving':
         item.text = `$(globe) Uniwasm: serving ${state.url}`;
-        item.tooltip = `Open ${state.url}/hello`;
-        item.command = 'uniwasm.openHello';
+        item.tooltip = `Open the app at ${state.url} in the browser (its first GET route)`;
+        item.command = 'uniwasm.openApp';
         break;
       case 'debugging':
         item.text = `$(debug) Uniwasm: debugging ${state.url}`;
-        item.tooltip = `The app runs under the debugger: open ${state.url}/hello`;
-        item.command = 'uniwasm.openHello';
+        item.tooltip = `The app runs under the debugger: open it at ${state.url} in the browser (its first GET route)`;
+        item.command = 'uniwasm.openApp';
         break;
       case 'failed':
         item.text = '$(error) Uniwasm: failed';
