@@ -36,12 +36,18 @@ export function formatDuration(ms: number): string {
 
 function describePart(p: BuiltPart): string {
   const name = p.what === 'app' ? `app ${basename(p.path)}` : 'kernel';
-  return `${name} (${formatBytes(p.bytes)}, ${p.prebuilt ? 'prebuilt' : formatDuration(p.ms)})`;
+  return p.prebuilt ? `${name} (${formatBytes(p.bytes)})` : `${name} (${formatBytes(p.bytes)}, ${formatDuration(p.ms)})`;
 }
 
-/** "Built kernel (2.7 MB, 41 s) and app http-server-demo.wasm (23.9 KB, 1.2 s)". */
+/**
+ * "Built kernel (2.7 MB, 41 s) and app http-server-demo.wasm (23.9 KB, 1.2 s)"; what was taken as
+ * it was comes after: "Built app hello.wasm (1.1 KB, 0.9 s), with the prebuilt kernel (2.7 MB)".
+ */
 export function describeBuild(parts: readonly BuiltPart[]): string {
-  return `Built ${parts.map(describePart).join(' and ')}`;
+  const built = parts.filter((p) => !p.prebuilt).map(describePart).join(' and ');
+  const taken = parts.filter((p) => p.prebuilt).map(describePart).join(' and ');
+  if (!built) return `Nothing to build: the prebuilt ${taken}`;
+  return taken ? `Built ${built}, with the prebuilt ${taken}` : `Built ${built}`;
 }
 
 /**

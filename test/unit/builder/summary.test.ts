@@ -14,10 +14,11 @@ test('a build says what it built, how big and how long it took', () => {
     { what: 'kernel', path: '/k/uniwasm-kernel', bytes: 2_712_345, ms: 41_200, prebuilt: false },
     { what: 'app', path: '/a/build/http-server-demo.wasm', bytes: 23_912, ms: 1_234, prebuilt: false },
   ]), 'Built kernel (2.7 MB, 41 s) and app http-server-demo.wasm (23.9 KB, 1.2 s)');
-  assert.equal(describeBuild([
-    { what: 'kernel', path: '/ext/dist/kernel/uniwasm-kernel', bytes: 2_700_000, ms: 0.1, prebuilt: true },
-    { what: 'app', path: '/a/app.wasm', bytes: 900, ms: 0.1, prebuilt: true },
-  ]), 'Built kernel (2.7 MB, prebuilt) and app app.wasm (900 B, prebuilt)');
+  const packaged = { what: 'kernel', path: '/ext/dist/kernel/uniwasm-kernel', bytes: 2_700_000, ms: 0.1, prebuilt: true } as const;
+  assert.equal(describeBuild([packaged, { what: 'app', path: '/a/build/hello.wasm', bytes: 1_100, ms: 900, prebuilt: false }]),
+    'Built app hello.wasm (1.1 KB, 0.9 s), with the prebuilt kernel (2.7 MB)');
+  assert.equal(describeBuild([packaged, { what: 'app', path: '/a/app.wasm', bytes: 900, ms: 0.1, prebuilt: true }]),
+    'Nothing to build: the prebuilt kernel (2.7 MB) and app app.wasm (900 B)');
 });
 
 const error = (file: string, line: number, message: string): Diagnostic =>
