@@ -10,7 +10,7 @@ import type { BuiltPart } from './summary';
 async function measured(what: BuiltPart['what'], prebuilt: boolean, build: Promise<string>): Promise<BuiltPart> {
   const start = performance.now();
   const path = await build;
-  return { what, path, bytes: statSync(path).size, ms: performance.now() - start, prebuilt };
+  return { what, path, bytes: statSync(path).size, ms: Math.round(performance.now() - start), prebuilt };
 }
 
 /**
