@@ -6,15 +6,28 @@ import { buildAll } from './all';
 import type { Diagnostic } from './diagnostics';
 import type { Problems } from './problems';
 import { describeBuild, describeFailure } from './summary';
+import { markStepDone } from '../tools/walkthrough';
 
-/** Set once a build succeeded in this window: the walkthrough's Build step ticks on it. */
-export const BUILT_CONTEXT = 'uniwasm.built';
+/** Closes the notification of the last build's failure (see showFailure). */
+let closeLastFailure: (() => void) | undefined;
+
+/**
+ * Shows a build's failure until the next build starts. VS Code keeps an error toast with buttons until
+ * it is closed by hand (an extension cannot close it), which left a stale failure beside the next
+ * build's success; a progress notification is the one kind an extension can close. It has no buttons:
+ * links in the text open Problems and the log.
+ */
+function showFailure(text: string): void {
+  void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Uniwasm' }, (progress) => {
+    progress.report({ increment: 100, message: text }); // a full bar: nothing is still going on
+    return new Promise<void>((resolve) => (closeLastFailure = resolve));
+  });
+}
 
 /**
  * The "Build Unikernel" command: progress with cancel, diagnostics in Problems, full output in the
- * log, then one short toast saying what was built (sizes, times) or what failed. Neither toast has
- * buttons: VS Code keeps an error toast with buttons until it is closed by hand, which left a stale
- * failure beside the next build's success; links in the text open Problems and the log instead.
+ * log, then what was built (sizes, times) in a toast, or what failed in a notification that the next
+ * build replaces.
  */
 export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Problems): Promise<{ kernel: string; app: string } | undefined> {
   if (!vscode.workspace.isTrusted) {
@@ -25,6 +38,8 @@ export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Pro
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Uniwasm: building the unikernel and the app', cancellable: true },
     async (_progress, token) => {
+      closeLastFailure?.();
+      closeLastFailure = undefined;
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       problems.begin();
@@ -42,14 +57,14 @@ export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Pro
         });
         const summary = describeBuild(built.parts);
         log.info(`build: ${summary}: kernel ${built.kernel}, app ${built.app}`);
-        void vscode.commands.executeCommand('setContext', BUILT_CONTEXT, true);
+        markStepDone('uniwasm.built');
         void vscode.window.showInformationMessage(`Uniwasm: ${summary}`);
         return built;
       } catch (err) {
         log.error(`build: ${(err as Error).message}`);
         if (!controller.signal.aborted) {
           const links = `${diagnostics.length ? '[Show Problems](command:workbench.actions.view.problems) · ' : ''}[Show Output](command:uniwasm.showLog)`;
-          void vscode.window.showErrorMessage(`Uniwasm: ${describeFailure(err as Error, diagnostics)}. ${links}`);
+          showFailure(`${describeFailure(err as Error, diagnostics)}. ${links}`);
         }
         return undefined;
       } finally {

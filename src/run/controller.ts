@@ -8,6 +8,7 @@ import { pathToOpen, type AppRoute } from './routes';
 import { RunSession, runUrl } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
+import { markStepDone } from '../tools/walkthrough';
 
 /** Run, Stop and Restart of the unikernel from VS Code: one session at a time, console in a terminal. */
 export class RunController implements vscode.Disposable {
@@ -166,6 +167,7 @@ export class RunController implements vscode.Disposable {
     }
     const routes = this.session?.routes ?? this.debugRoutes;
     await vscode.env.openExternal(vscode.Uri.parse(`${this.url}${pathToOpen(routes)}`));
+    markStepDone('uniwasm.appOpened');
   }
 
   async restart(): Promise<void> {

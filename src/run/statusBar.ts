@@ -1,5 +1,6 @@
 // The status bar item of a run: building, booting, serving or debugging at a clickable URL, stopped or failed.
 import * as vscode from 'vscode';
+import { markStepDone } from '../tools/walkthrough';
 
 export type RunState =
   | { kind: 'stopped' }
@@ -9,9 +10,6 @@ export type RunState =
   /** An F5 session's run (the guest may be held at a breakpoint). */
   | { kind: 'debugging'; url: string }
   | { kind: 'failed'; reason: string };
-
-/** Set once the app has served (Run or F5) in this window. */
-export const SERVED_CONTEXT = 'uniwasm.served';
 
 /** The status bar item of the run: building / booting / serving or debugging at a clickable URL / stopped / failed. */
 export class RunStatusBar implements vscode.Disposable {
@@ -28,8 +26,7 @@ export class RunStatusBar implements vscode.Disposable {
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'uniwasm.serving', state.kind === 'serving');
     void vscode.commands.executeCommand('setContext', 'uniwasm.debugging', state.kind === 'debugging');
-    // Once the app has served in this window, the walkthrough's Run step ticks.
-    if (state.kind === 'serving' || state.kind === 'debugging') void vscode.commands.executeCommand('setContext', SERVED_CONTEXT, true);
+    if (state.kind === 'serving' || state.kind === 'debugging') markStepDone('uniwasm.served');
     switch (state.kind) {
       case 'stopped':
         item.text = '$(debug-stop) Uniwasm: stopped';

@@ -2,9 +2,11 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config/read';
 import { checkTools, installLines, type ToolCheck } from './check';
+import { markStepDone } from './walkthrough';
 
 export async function checkToolsCommand(log: vscode.LogOutputChannel): Promise<ToolCheck[]> {
   const checks = await checkTools(readSettings(log).qemuPath);
+  markStepDone('uniwasm.toolsChecked');
   for (const c of checks) log.info(`tools: ${c.tool} (${c.purpose}): ${c.ok ? `ok ${c.detail}` : `MISSING (${c.detail}); install: ${installLines([c]).join('')}`}`);
   const missing = checks.filter((c) => !c.ok);
   if (!missing.length) {
