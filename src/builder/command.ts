@@ -63,8 +63,9 @@ export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Pro
       } catch (err) {
         log.error(`build: ${(err as Error).message}`);
         if (!controller.signal.aborted) {
-          const links = `${diagnostics.length ? '[Show Problems](command:workbench.actions.view.problems) · ' : ''}[Show Output](command:uniwasm.showLog)`;
-          showFailure(`${describeFailure(err as Error, diagnostics)}. ${links}`);
+          // Short enough for the toast's one line, links included.
+          const links = `${diagnostics.length ? '[Problems](command:workbench.actions.view.problems) · ' : ''}[Output](command:uniwasm.showLog)`;
+          showFailure(`${describeFailure(err as Error, diagnostics)}: ${links}`);
         }
         return undefined;
       } finally {

@@ -51,15 +51,13 @@ export function describeBuild(parts: readonly BuiltPart[]): string {
 }
 
 /**
- * The failure in one line: what failed and the first error, e.g. "app build failed: 2 errors, the
- * first at app.c:3:30: use of undeclared identifier 'x'". The command line and its output stay in
- * the log; other failures (no uniwasm.json, app not found) keep their own first line.
+ * The failure in a few words, to fit a notification's one line: what failed and how many errors, e.g.
+ * "app build failed (2 errors)"; the errors are in Problems, the command line and its output in the
+ * log. Other failures (no uniwasm.json, app not found) keep their own first line.
  */
 export function describeFailure(err: Error, diagnostics: readonly Diagnostic[]): string {
   if (!(err instanceof BuildError)) return err.message.split('\n')[0]!;
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  const first = errors[0];
-  if (!first) return `${err.what} build failed`;
-  const count = errors.length === 1 ? '1 error' : `${errors.length} errors, the first`;
-  return `${err.what} build failed: ${count} at ${basename(first.file)}:${first.line}:${first.column}: ${first.message}`;
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (!errors) return `${err.what} build failed`;
+  return `${err.what} build failed (${errors} error${errors === 1 ? '' : 's'})`;
 }
