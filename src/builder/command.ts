@@ -58,7 +58,8 @@ export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Pro
         const summary = describeBuild(built.parts);
         log.info(`build: ${summary}: kernel ${built.kernel}, app ${built.app}`);
         markStepDone('uniwasm.built');
-        void vscode.window.showInformationMessage(`Uniwasm: ${summary}`);
+        // A button makes VS Code show the whole line (a toast without one is cut to its first ~60 characters).
+        void vscode.window.showInformationMessage(`Uniwasm: ${summary}`, 'Show Output').then((pick) => pick && log.show());
         return built;
       } catch (err) {
         log.error(`build: ${(err as Error).message}`);
