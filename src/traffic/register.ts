@@ -63,7 +63,6 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
   context.subscriptions.push(
     requests,
     kv,
-    vscode.commands.registerCommand('uniwasm.traffic.clearKv', () => kv.clear()),
     { dispose: () => void stopMonitor() },
   );
 

@@ -10,6 +10,8 @@ import type { HttpEvent, HttpStartEvent } from '../trace/format';
 
 export const REQUESTS_VIEW = 'uniwasm.requests';
 export const DETAILS_SCHEME = 'uniwasm-request';
+/** Selects a request (`{ boot, id }`) in the tree and opens its details: the KeyValue view's `#id` links. */
+export const REVEAL_REQUEST = 'uniwasm.traffic.revealRequest';
 /** Items the tree shows at most (the store keeps more; the filter reaches all of them). */
 const SHOWN = 1000;
 /** The tree refreshes at most this often, however fast requests come. */
@@ -46,6 +48,7 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
       { dispose: unsubscribe },
       vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, this),
       vscode.commands.registerCommand('uniwasm.traffic.showRequest', (e: HttpEvent) => this.show(e)),
+      vscode.commands.registerCommand(REVEAL_REQUEST, (r: { boot: number; id: number }) => this.reveal(r)),
       vscode.commands.registerCommand('uniwasm.traffic.replayRequest', (e?: HttpEvent) => this.replay(e ?? this.view.selection.find((r): r is HttpEvent => r.type === 'http'))),
       vscode.commands.registerCommand('uniwasm.traffic.clearRequests', () => core.http.clear()),
       vscode.commands.registerCommand('uniwasm.traffic.filterRequests', () => this.askFilter()),
@@ -75,6 +78,11 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
   getChildren(parent?: Row): Row[] {
     if (parent) return [];
     return [...this.core.inFlight().filter((e) => matchesHttp(this.filter, e)), ...this.core.http.list((e) => matchesHttp(this.filter, e), SHOWN)];
+  }
+
+  /** Rows have no parent (a flat list); TreeView.reveal needs to be told so. */
+  getParent(): undefined {
+    return undefined;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -111,6 +119,15 @@ export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDo
     const uri = vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `/${key(e)}.http` });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
+  }
+
+  private async reveal(r: { boot: number; id: number }): Promise<void> {
+    const wanted = key(r);
+    const e = this.core.http.list((x) => key(x) === wanted, 1)[0] ?? this.core.inFlight().find((x) => key(x) === wanted);
+    if (!e) return void vscode.window.showInformationMessage(`Uniwasm: request #${r.id} is no longer kept (the view keeps the newest ${this.core.http.cap}).`);
+    // Not in the tree when a filter hides it or it is past the rows shown: the details still open.
+    await this.view.reveal(e, { select: true, focus: false }).then(undefined, () => undefined);
+    if (e.type === 'http') await this.show(e);
   }
 
   private async replay(e: HttpEvent | undefined): Promise<void> {
