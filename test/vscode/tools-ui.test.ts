@@ -47,6 +47,9 @@ before(async () => {
 
 after(() => server?.stop());
 
+/** The window the views are designed for (issue 16). */
+const WINDOW = { width: 1600, height: 1000 };
+
 /** Runs Build Unikernel and waits until its progress notification is gone (the build is over). */
 async function build(page: Page): Promise<void> {
   await runCommand(page, 'Uniwasm: Build Unikernel');
@@ -68,7 +71,7 @@ test('Check Tools on a machine without wit-bindgen names it and the line that in
     assert.ok(toast.includes('Install with: cargo install --locked wit-bindgen-cli --version 0.63.0 --no-default-features --features c'), toast);
     // Everything else is installed here: only wit-bindgen is named.
     assert.doesNotMatch(toast, /wasm-objdump|compiler-rt|qemu|apt-get/, toast);
-  });
+  }, WINDOW);
 });
 
 test('a build says what it built, its size and time; a failure is one short toast with links, its note under its error', async () => {
@@ -102,7 +105,7 @@ test('a build says what it built, its size and time; a failure is one short toas
     await toast.waitFor({ state: 'detached', timeout: 10_000 });
     await waitForNotification(page, 'Built app', 10_000);
     await screenshot(page, 'tools-build-fixed');
-  });
+  }, WINDOW);
 });
 
 test('the welcome view offers Run, Build, F5 and the walkthrough; Open App while nothing runs offers Run, then opens the first GET route', async () => {
@@ -140,5 +143,5 @@ test('the welcome view offers Run, Build, F5 and the walkthrough; Open App while
     await screenshot(page, 'tools-walkthrough-served');
     await runCommand(page, 'Uniwasm: Stop Unikernel');
     await statusBarText(page, 'Uniwasm: stopped', 60_000);
-  });
+  }, WINDOW);
 });
