@@ -11,6 +11,12 @@ import { markStepDone } from '../tools/walkthrough';
 /** Closes the notification of the last build's failure (see showFailure). */
 let closeLastFailure: (() => void) | undefined;
 
+/** Closes the last build's failure notification: a later build (Build, or Run's) succeeded or started. */
+export function closeBuildFailure(): void {
+  closeLastFailure?.();
+  closeLastFailure = undefined;
+}
+
 /**
  * Shows a build's failure until the next build starts. VS Code keeps an error toast with buttons until
  * it is closed by hand (an extension cannot close it), which left a stale failure beside the next
@@ -38,8 +44,7 @@ export async function buildUnikernel(log: vscode.LogOutputChannel, problems: Pro
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Uniwasm: building the unikernel and the app', cancellable: true },
     async (_progress, token) => {
-      closeLastFailure?.();
-      closeLastFailure = undefined;
+      closeBuildFailure();
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       problems.begin();

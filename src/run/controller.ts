@@ -1,5 +1,6 @@
 // The Run, Stop, Restart and Open App commands of VS Code over the run core, with the guest console in a terminal.
 import * as vscode from 'vscode';
+import { closeBuildFailure } from '../builder/command';
 import type { Problems } from '../builder/problems';
 import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
@@ -112,6 +113,7 @@ export class RunController implements vscode.Disposable {
         observers: this.observers,
       });
       this.session = session;
+      closeBuildFailure(); // its build succeeded
       this.status.show({ kind: 'serving', url: session.url });
       this.log.info(`serving ${session.url}`);
       console.writeLine(`ready ${session.url}`);
