@@ -1,5 +1,6 @@
 // Text the traffic views show: WIT calls with typed arguments, results, rows for the KeyValue
 // webview, and the details document of an HTTP request. No `vscode` here.
+import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { KvRow } from './correlate';
 import { commandValue, formatCommand, splitRedisKey, unescapeMonitorArg } from './redisText';
@@ -137,9 +138,13 @@ export function rowSubject(row: KvRow): { container?: string; key?: string } {
 export function previewText(bytes: Buffer, total: number): string {
   if (!total) return '(empty)';
   const cut = bytes.length < total ? `\n… (${bytes.length} of ${total} bytes shown)` : '';
+  return (isText(bytes) ? bytes.toString('utf8') : hexDump(bytes)) + cut;
+}
+
+/** Whether `bytes` are printable UTF-8 (control characters other than whitespace make them binary). */
+export function isText(bytes: Buffer): boolean {
   const text = bytes.toString('utf8');
-  if (!text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text)) return text + cut;
-  return hexDump(bytes) + cut;
+  return !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text);
 }
 
 /** `00000000  68 65 6c 6c 6f                                   |hello|` */
@@ -158,14 +163,17 @@ export function hexDump(bytes: Uint8Array): string {
 export function requestDetails(e: HttpEvent, calls: KvRow[], shape: (call: KvEvent) => CallShape | undefined): string {
   const headers = (h: HttpEvent['reqHeaders']) => h.map(([n, v]) => `${n}: ${v}`).join('\n');
   const out = [
-    `${e.method} ${e.path}`,
+    `${e.method} ${e.path} HTTP/1.1`,
     headers(e.reqHeaders),
     '',
     previewText(e.reqBody, e.reqBytes),
     '',
     `### response ${e.status}: ${e.respBytes} bytes in ${durationText(e.durUs)}, handler ${e.handler || '(none)'}, request #${e.id} of boot ${e.boot}, received ${clockText(e.recvMs)}`,
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}`.trimEnd(),
+    // The trace has the headers the app set; the guest's HTTP writer adds the framing ones as it sends.
+    ...(e.respHeaders.length ? [headers(e.respHeaders)] : []),
+    `# ${e.respHeaders.length ? '' : 'the app set no headers; '}the guest adds Content-Length and Connection as it sends`,
   ];
-  if (e.respHeaders.length) out.push(headers(e.respHeaders));
   out.push('', previewText(e.respBody, e.respBytes));
   if (calls.length) {
     out.push('', `### KeyValue calls (${calls.length})`);

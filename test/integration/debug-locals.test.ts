@@ -1,21 +1,9 @@
 // Wasm locals end to end (docs/DEBUGGING.md, "Values of locals"): on the real kernel under QEMU, the Locals (Wasm) scope of every Wasm frame holds the values the program has — the demo's frame base at -O0, and a recursion under a loop at -O0 and -O2.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DEMO, DEMO_SOURCE, debugApp, helloBodyLine, launchWasmDebug } from '../support/debug';
-
-function get(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { DEMO, DEMO_SOURCE, debugApp, get, helloBodyLine, launchWasmDebug } from '../support/debug';
 
 /** The variables of scope `name` in frame `frameId`: name → value as shown. */
 async function scope(dc: DebugClient, frameId: number, name: string): Promise<Map<string, string>> {
@@ -62,7 +50,7 @@ test('the demo at -O0: the handler\'s frame base is __stack_pointer, its caller\
     const base = integers(caller).filter((v) => v > sp && v <= Math.min(...params) && Math.max(...params) < v + 4096);
     assert.ok(base.length, `a local of the wrapper is its frame base, above ${sp} and just below ${params}: ${[...caller]}`);
     await dc.continueRequest({ threadId: thread });
-    assert.equal(await answer, 200);
+    assert.equal((await answer).status, 200);
     await dc.disconnectRequest({});
   } finally {
     await dc.stop();
@@ -104,7 +92,7 @@ for (const optimize of ['-O0', '-O2']) {
         if (optimize === '-O2' && i > 0) assert.ok(integers(walk).includes(i), `walk's loop counter ${i}: ${[...walk]}`);
         await dc.continueRequest({ threadId: thread });
       }
-      assert.equal(await answer, 200);
+      assert.equal((await answer).status, 200);
       await dc.disconnectRequest({});
     } finally {
       await dc.stop();

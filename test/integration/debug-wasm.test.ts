@@ -7,7 +7,6 @@
 // release module exactly as built. No QEMU is left behind.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -18,24 +17,11 @@ import { WasmProgram } from '../../src/debug/wasm/program';
 import { RunSession } from '../../src/run/session';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
-import { DEMO, DEMO_SOURCE, debugApp, helloBodyLine, launchWasmDebug } from '../support/debug';
+import { DEMO, DEMO_SOURCE, debugApp, get, helloBodyLine, launchWasmDebug } from '../support/debug';
 import { pidsMatching } from '../support/processes';
 
 /** wit-bindgen's C bindings of the demo, where its exports' wrappers (`handle-hello`) live. */
 const DEMO_BINDINGS = join(DEMO, 'build', 'gen', 'http_server_demo.c');
-
-/** GET `url`: status and body (connection: close). */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function stopAfter(dc: DebugClient, action: () => Promise<unknown>, timeout = 60_000): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped', timeout);

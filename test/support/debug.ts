@@ -1,5 +1,7 @@
-// Debug-test helpers: the demo app's source and handler line, and a Wasm-level launch of the standalone adapter.
+// Debug-test helpers: the demo app's source and handler line, a Wasm-level launch of the standalone adapter, C apps built with DWARF.
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -61,7 +63,7 @@ export function debugApp(name: string, statement: string, options: { functions?:
   const original = readFileSync(join(productRoot(), 'examples', 'hello', 'src', 'app.c'), 'utf8');
   const marker = '  hello_request_free(req);\n';
   const handler = 'bool exports_hello_handle_hello(';
-  if (!original.includes(marker) || !original.includes(handler)) throw new Error('the hello example changed: no handle-hello to add to');
+  assert.ok(original.includes(marker) && original.includes(handler), 'the hello example changed: no handle-hello to add to');
   const source = original.replace(handler, `${options.functions ?? ''}\n${handler}`).replace(marker, `${marker}  ${statement}\n`);
   const line = source.split('\n').indexOf(`  ${statement.split('\n')[0]}`) + 1;
   writeFileSync(join(dir, 'src', 'app.c'), source);
@@ -75,4 +77,17 @@ clang --target=wasm32-wasi ${options.optimize ?? '-O0'} -g -std=c11 -I build/gen
 `);
   writeFileSync(join(dir, 'uniwasm.json'), JSON.stringify({ name, build: ['bash', 'build.sh'], wasm: 'build/app.wasm' }));
   return { dir, source: join(dir, 'src', 'app.c'), line };
+}
+
+/** GET `url`: status and body (connection: close). */
+export function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -72,13 +72,13 @@ function xdg(home: string): NodeJS.ProcessEnv {
  * XDG folders inside the run, and no VSCODE_* variables inherited from an editor the tests may be started
  * from (they would point the server at that editor).
  */
-function toolEnv(home: string): NodeJS.ProcessEnv {
+function toolEnv(home: string, path: string | undefined = process.env.PATH): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
   }
   // EXTENSIONS_GALLERY={}: no marketplace, so the workbench makes no outside requests (they fail here anyway).
-  return { ...env, ...xdg(home), PATH: `${dirname(NODE24)}:${process.env.PATH}`, EXTENSIONS_GALLERY: '{}' };
+  return { ...env, ...xdg(home), PATH: `${dirname(NODE24)}:${path}`, EXTENSIONS_GALLERY: '{}' };
 }
 
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
@@ -233,6 +233,8 @@ export interface CodeServerOptions {
   hostTests?: boolean;
   /** Extensions (publisher.name) allowed the API proposals their package.json enables (`--enable-proposed-api`). */
   proposedApiFor?: string[];
+  /** The PATH of the server and its extension hosts (after Node 24's folder), e.g. one without some tool. */
+  path?: string;
 }
 
 /** Starts code-server on 127.0.0.1 and a free port with a fresh profile; resolves when it answers. */
@@ -249,7 +251,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     ...(options.proposedApiFor ?? []).flatMap((id) => ['--enable-proposed-api', id]),
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     options.workspace,
-  ], { cwd: profile.dir, env: toolEnv(profile.dir), stdio: ['ignore', log, log], detached: true });
+  ], { cwd: profile.dir, env: toolEnv(profile.dir, options.path), stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   const pid = child.pid!;
   liveGroups.add(pid);

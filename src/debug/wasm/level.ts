@@ -8,6 +8,8 @@ import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
   type Mailbox, type MailboxFrame, type StepMode,
 } from './mailbox';
+import { WasmCode } from './code';
+import { WasmWatchpoints } from './watch';
 import { formatValue, valueTypeName, WasmProgram } from './program';
 import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
@@ -23,7 +25,7 @@ const LINEAR_MEMORY = /^wasm:(0x[0-9a-f]+|\d+)$/i;
 
 export interface WasmBreakpoint {
   id: number;
-  kind: 'function' | 'line';
+  kind: 'function' | 'line' | 'instruction';
   /** Site indices (bits of the bitmap). */
   sites: number[];
 }
@@ -37,6 +39,8 @@ export interface WasmStop {
   globals?: bigint[];
   /** Per frame (depth index), its captured locals (local index → raw bits), or why it has none; read on first use. */
   locals?: Map<number, Map<number, bigint> | string>;
+  /** A data breakpoint's stop: the guest is in the interpreter's access, not in the trap function. */
+  watch?: boolean;
 }
 
 /**
@@ -51,8 +55,13 @@ export class WasmLevel {
   private layout: Mailbox | undefined;
   private functionBreakpoints: WasmBreakpoint[] = [];
   private readonly lineBreakpoints = new Map<string, WasmBreakpoint[]>();
+  private instructionBreakpoints: WasmBreakpoint[] = [];
   /** Set at a Wasm stop, cleared when the guest resumes. */
   stop: WasmStop | undefined;
+  /** The module's code for the Disassembly view. */
+  readonly code: WasmCode;
+  /** Data breakpoints on linear memory. */
+  readonly watchpoints = new WasmWatchpoints();
 
   constructor(
     readonly program: WasmProgram,
@@ -68,6 +77,7 @@ export class WasmLevel {
     }
     this.mailboxAddress = mailbox;
     this.trapAddress = trap;
+    this.code = new WasmCode(program, (file) => this.sourcePath(file));
   }
 
   /**
@@ -125,8 +135,7 @@ export class WasmLevel {
   /** Writes the breakpoint bitmap; before the ready stop there is none yet, and ready() writes it. */
   async writeBitmap(client: GdbClient): Promise<void> {
     if (!this.layout) return;
-    const all = [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()];
-    await client.writeMemory(this.layout.breakpoints, breakpointBitmap(this.layout.siteCount, all.flatMap((b) => b.sites)));
+    await client.writeMemory(this.layout.breakpoints, breakpointBitmap(this.layout.siteCount, this.allBreakpoints().flatMap((b) => b.sites)));
   }
 
   setStep(client: GdbClient, mode: StepMode, depth: number): Promise<void> {
@@ -167,9 +176,34 @@ export class WasmLevel {
     return answers;
   }
 
+  /**
+   * Instruction breakpoints of the Disassembly view on `wasm-code:` references: they stop at the
+   * probe sites of that instruction (a statement's first instruction, a function's first, a
+   * `return` or final `end`). Answers each request in order; undefined leaves a reference to the kernel level.
+   */
+  setInstructionBreakpoints(requests: { id: number; instructionReference: string; offset?: number }[]): (BreakpointAnswer | undefined)[] {
+    this.instructionBreakpoints = [];
+    return requests.map(({ id, instructionReference, offset }) => {
+      const at = WasmCode.offsetOf(instructionReference, offset);
+      if (at === undefined) return undefined;
+      const sites = this.code.sitesAt(at);
+      const reference = `wasm-code:0x${at.toString(16)}`;
+      if (!sites.length) {
+        return { id, verified: false, instructionReference: reference, message: 'no probe here: Wasm instruction breakpoints stop at the first instruction of a statement or function' };
+      }
+      this.instructionBreakpoints.push({ id, kind: 'instruction', sites: sites.map((s) => s.index) });
+      const where = this.program.location(sites[0]);
+      return { id, verified: true, instructionReference: reference, message: `Wasm ${where.name}`, line: where.line || undefined, source: where.file ? { path: this.sourcePath(where.file) } : undefined };
+    });
+  }
+
+  private allBreakpoints(): WasmBreakpoint[] {
+    return [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat(), ...this.instructionBreakpoints];
+  }
+
   /** The breakpoints at a site index (what a breakpoint stop hit). */
   hit(siteIndex: number): WasmBreakpoint[] {
-    return [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()].filter((b) => b.sites.includes(siteIndex));
+    return this.allBreakpoints().filter((b) => b.sites.includes(siteIndex));
   }
 
   // ---- a stop ----
@@ -181,7 +215,8 @@ export class WasmLevel {
     switch (stopReason(m)) {
       case 'breakpoint': {
         const hit = site ? this.hit(site.index) : [];
-        return { reason: hit.some((b) => b.kind === 'function') ? 'function breakpoint' : 'breakpoint', hit: hit.map((b) => b.id) };
+        const reason = hit.some((b) => b.kind === 'function') ? 'function breakpoint' : hit.some((b) => b.kind === 'instruction') ? 'instruction breakpoint' : 'breakpoint';
+        return { reason, hit: hit.map((b) => b.id) };
       }
       case 'pause': return { reason: 'pause', hit: [] };
       case 'trap': return { reason: 'exception', hit: [], text: trapName(m.trapCode) };
@@ -206,12 +241,15 @@ export class WasmLevel {
         continue;
       }
       const where = this.program.location(site);
+      // A caller points at its call of the frame above (for the Disassembly view).
+      const callee = depth + 1 < frames.length ? this.program.site(frames[depth + 1].entrySite)?.funcIndex : undefined;
       out.push({
         id: WASM_FRAME_BASE + depth,
         name: where.name,
         source: where.file ? { path: this.sourcePath(where.file) } : undefined,
         line: where.line,
         column: where.column,
+        instructionPointerReference: callee === undefined ? this.code.reference(site.codeOffset) : this.code.callReference(site.codeOffset, callee),
         presentationHint: 'normal',
       });
     }
@@ -288,15 +326,14 @@ export class WasmLevel {
   }
 
   /**
-   * Frame `depth` (0 = outermost) of a stop as a variable renderer reads it: its captured locals
-   * from the value slots, the globals, and linear memory through the gdbstub.
+   * Frame `depth` (0 = outermost) of a stop as the DWARF renderer reads it: its captured locals
+   * from the value slots, the globals, and linear memory through the gdbstub (fewer bytes past its end).
    */
   async frameAccess(client: GdbClient, stop: WasmStop, depth: number): Promise<FrameAccess> {
     const locals = await this.locals(client, stop, depth);
     return new StopFrameAccess(typeof locals === 'string' ? new Map() : locals, await this.globals(client, stop), async (address, length) => {
       const at = inLinearMemory(stop.mailbox, address, length);
-      if (at.inside < length) throw new Error(`${length} bytes at 0x${address.toString(16)} are outside linear memory (${stop.mailbox.memorySize} bytes)`);
-      return client.readMemory(at.address, length);
+      return at.inside ? client.readMemory(at.address, at.inside) : new Uint8Array(0);
     });
   }
 

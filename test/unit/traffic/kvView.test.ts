@@ -60,7 +60,7 @@ test('request details list headers, bodies and the KeyValue calls of the request
   const e = (d as { event: HttpEvent }).event;
   const call = kv({ fn: '[method]keyvalue.set', key: 'key', value_bytes: 5, value_b64: 'aGVsbG8=', req: 3 });
   const text = requestDetails(e, [{ id: 1, recvMs: 0, call, commands: [{ recvMs: 0, time: '1', args: ['SET', 'my-container:key', 'hello'], source: 's', db: '0' }] }], (c) => signatures(c.iface, c.fn));
-  assert.match(text, /^PUT \/foo\nhost: x\n\nhello\n/);
+  assert.match(text, /^PUT \/foo HTTP\/1\.1\nhost: x\n\nhello\n/);
   assert.match(text, /response 200: 2 bytes in 1\.5 ms, handler handle-foo/);
   assert.match(text, /my-container: keyvalue\.set\(key: string = "key", value: payload = <5 bytes>\) -> ok/);
   assert.match(text, / {4}redis SET my-container:key <5 bytes>/);

@@ -116,7 +116,7 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   assert.deepEqual([access.local(0), access.local(1), access.local(999), access.global(0), access.global(1)], [6n, 4n, undefined, 0x1000n, undefined]);
   memory.write(0x40_0010n, Buffer.from('abcd'));
   assert.equal(Buffer.from(await access.readMemory(0x10, 4)).toString(), 'abcd');
-  await assert.rejects(access.readMemory(0x1fffe, 4), /outside linear memory/);
+  assert.equal((await access.readMemory(0x1fffe, 4)).length, 2, 'fewer bytes past the end of linear memory');
   const globals = await wasm.variables(client, wasm.stop, { kind: 'wasmGlobals' });
   assert.deepEqual(globals.map((v) => [v.name, v.value, v.type]), [['__stack_pointer', '4096 (0x1000)', 'mut i32']]);
   const frame = await wasm.variables(client, wasm.stop, { kind: 'wasmFrame', depth: 0 });
