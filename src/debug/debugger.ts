@@ -214,6 +214,13 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
     return wasm.setDwarfVariable(client, wasm.stop, container, name, value);
   }
 
+  /** A C expression that designates storage in a Wasm frame (a watch, a variable with an evaluateName) takes a new value. */
+  async setExpression(expression: string, value: string, frameId: number | undefined): Promise<string> {
+    const { client, wasm } = this.connected();
+    if (!wasm?.stop || frameId === undefined || frameId < WASM_FRAME_BASE) throw new Error('expressions can be set at a Wasm frame only');
+    return wasm.setDwarfExpression(client, wasm.stop, frameId - WASM_FRAME_BASE, expression, value);
+  }
+
   /**
    * Debug console, hovers and watches: at a Wasm frame a C expression over its variables (DWARF),
    * else (or when that names nothing) a register of the frame's vCPU, or a kernel symbol.

@@ -56,6 +56,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       supportsWriteMemoryRequest: true,
       supportsTerminateRequest: true,
       supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsEvaluateForHovers: true,
       supportTerminateDebuggee: true,
       supportsExceptionInfoRequest: true,
@@ -173,6 +174,10 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     await this.respond(response, async () => ({
       value: await this.debugger.setVariable(this.variables.get(args.variablesReference), args.name, args.value),
     }));
+  }
+
+  protected override async setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): Promise<void> {
+    await this.respond(response, async () => ({ value: await this.debugger.setExpression(args.expression, args.value, args.frameId) }));
   }
 
   /** Debug console, hovers and watches: a C expression at a Wasm frame, a register name (`rip`, `$rsp`) or a kernel symbol. */

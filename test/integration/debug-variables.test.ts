@@ -39,7 +39,7 @@ async function evaluate(dc: DebugClient, expression: string, frameId: number): P
   return (await dc.evaluateRequest({ expression, frameId, context: 'watch' })).body;
 }
 
-test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from DWARF; expressions; setVariable; a data breakpoint on a variable', async () => {
+test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from DWARF; expressions; setVariable and setExpression; a data breakpoint on a variable', async () => {
   const ifLine = barLine('if (req->body.is_some)');
   const setLine = barLine('bool ok =');
   const session = await launchWasmDebug(DEMO, (dc) => dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [{ line: ifLine }] }));
@@ -102,8 +102,11 @@ test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from D
     assert.equal(stack[0].line, setLine);
     const valueNow = row(await scope(dc, stack[0].id, 'Locals'), 'value');
     assert.equal(valueNow.value, '"hello-vars"', 'a (ptr, len) payload shows as its text');
-    const changed = await dc.setVariableRequest({ variablesReference: valueNow.variablesReference, name: 'len', value: '1 + 2' });
-    assert.equal(changed.body.value, '3');
+    const changed = await dc.setVariableRequest({ variablesReference: valueNow.variablesReference, name: 'len', value: '2 * 2' });
+    assert.equal(changed.body.value, '4');
+    // setExpression (what VS Code uses for a row with an evaluateName, and for a watch) has the last word.
+    const setExpression: DebugProtocol.SetExpressionArguments = { expression: 'value.len', value: '1 + 2', frameId: stack[0].id };
+    assert.equal(((await dc.customRequest('setExpression', setExpression)) as DebugProtocol.SetExpressionResponse).body.value, '3');
     const refused = await dc.setVariableRequest({ variablesReference: valueNow.variablesReference, name: 'len', value: 'nonsense' }).then(() => undefined, (err: Error) => err);
     assert.ok(refused, 'a wrong value is an error response');
     await dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [] });

@@ -14,7 +14,7 @@ import { formatValue, valueTypeName, WasmProgram } from './program';
 import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
 import { localTypes, SLOT_SIZE } from './values';
-import { DwarfError, ExpressionError, render, type ValueNode, type Write } from './dwarf';
+import { DwarfError, ExpressionError, render, type TypedValue, type ValueNode } from './dwarf';
 import { children, DWARF_SCOPES, DwarfFrame, note } from './variables';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
@@ -391,17 +391,22 @@ export class WasmLevel {
    */
   async setDwarfVariable(client: GdbClient, stop: WasmStop, container: WasmScope, name: string, text: string): Promise<string> {
     const { frame, node } = await this.dwarfNode(client, stop, container, name);
-    let write: Write;
-    try {
-      write = await frame.assignment(node, text);
-    } catch (err) {
-      if (err instanceof ExpressionError) throw new Error(err.message);
-      throw err;
-    }
+    return this.assign(client, frame, node.object, name, text);
+  }
+
+  /** setExpression: what C expression `target` designates in Wasm frame `depth` takes the value of `text`. */
+  async setDwarfExpression(client: GdbClient, stop: WasmStop, depth: number, target: string, text: string): Promise<string> {
+    const frame = await this.dwarfFrame(client, stop, depth);
+    if (typeof frame === 'string') throw new Error(frame);
+    return this.assign(client, frame, await expression(() => frame.object(target)), target, text);
+  }
+
+  private async assign(client: GdbClient, frame: DwarfFrame, target: TypedValue, name: string, text: string): Promise<string> {
+    const write = await expression(() => frame.assignment(target, text));
     // The probe copied the local into a value slot: the running code never reads that copy back.
     if (write.kind === 'local') throw new Error(`${name} lives in Wasm local ${write.index}, which the debugger only sees a copy of: it cannot be changed`);
     await this.writeLinearMemory(client, write.address, write.bytes);
-    return (await render(name, node.object, frame.access)).value;
+    return (await render(name, target, frame.access)).value;
   }
 
   /** Writes bytes into linear memory at an app address. */
@@ -445,6 +450,16 @@ export class WasmLevel {
     const site = this.program.site(m.currentSite);
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
+  }
+}
+
+/** The job's answer; its ExpressionError as a plain error with the short message. */
+async function expression<T>(job: () => Promise<T>): Promise<T> {
+  try {
+    return await job();
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new Error(err.message);
+    throw err;
   }
 }
 

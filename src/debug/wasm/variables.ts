@@ -62,9 +62,14 @@ export class DwarfFrame {
     return toVariable(await evaluateExpression(text, this.expressionScope()), text, this.depth, reference);
   }
 
+  /** The object an expression designates (setExpression's target); ExpressionError for a wrong one. */
+  object(text: string): Promise<TypedValue> {
+    return evaluateValue(text, this.expressionScope());
+  }
+
   /** What to write so that the object `target` holds the value of `text`. */
-  assignment(target: ValueNode, text: string): Promise<Write> {
-    return setValue(target.object, text, this.expressionScope());
+  assignment(target: TypedValue, text: string): Promise<Write> {
+    return setValue(target, text, this.expressionScope());
   }
 
   /** A data breakpoint on what an expression designates: its bytes in linear memory. */
