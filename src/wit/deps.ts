@@ -35,6 +35,7 @@ const cache = new Map<string, { stamp: string; packages: { path: string; files: 
 export async function readDeps(depsDir: string, self?: string): Promise<WitFile[][] | undefined> {
   const entries = await readdir(depsDir, { withFileTypes: true }).catch(() => undefined);
   if (!entries) return undefined;
+  entries.sort((a, b) => a.name.localeCompare(b.name)); // the same order on every file system
   const groups = await Promise.all(entries.map(async (e) => {
     const path = join(depsDir, e.name);
     if (e.isDirectory()) return { path, files: (await readdir(path)).filter((n) => n.endsWith('.wit')).sort().map((n) => join(path, n)) };
