@@ -53,7 +53,7 @@ export interface Frame {
 }
 
 /** What the Wasm level's scopes show. */
-export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number };
+export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number } | { kind: 'wasmLocals'; depth: number };
 
 /** What a scope or an expandable variable stands for; the session keeps these behind its variables references. */
 export type VariableContainer =

@@ -147,7 +147,7 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     const none = await dc.dataBreakpointInfoRequest({ name: 'req->uri' });
     assert.equal(none.body.dataId, null);
     // A global that holds an address: the memory it points at (the C stack pointer's).
-    const [, globals] = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes;
+    const globals = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes.find((s) => s.name === 'Globals')!;
     const sp = await dc.dataBreakpointInfoRequest({ name: '__stack_pointer', variablesReference: globals.variablesReference });
     assert.match(sp.body.dataId!, /^wasm-data:0x[0-9a-f]+:4$/);
     assert.match(sp.body.description, /^\*__stack_pointer: linear memory 0x/);
@@ -192,7 +192,7 @@ test('a data breakpoint follows linear memory when memory.grow moves it', async 
   const { dc, port, thread, answer } = await stoppedAtLine(app);
   /** The kernel address of linear memory at the current stop (the Memory scope's). */
   const memoryBase = async (): Promise<string> => {
-    const [, , memory] = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes;
+    const memory = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes.find((s) => s.name === 'Memory')!;
     const variables = (await dc.variablesRequest({ variablesReference: memory.variablesReference })).body.variables;
     return variables.find((v) => v.name === 'kernel address')!.value;
   };

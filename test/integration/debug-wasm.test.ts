@@ -83,11 +83,11 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
 
     // Scopes of a Wasm frame: the frame, the globals (the C stack pointer), linear memory.
     const scopes = (await dc.scopesRequest({ frameId: atEntry[0].id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ['Frame', 'Globals', 'Memory']);
-    const globals = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    assert.deepEqual(scopes.map((s) => s.name), ['Locals (Wasm)', 'Frame', 'Globals', 'Memory']);
+    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals')!.variablesReference })).body.variables;
     assert.equal(globals[0].name, '__stack_pointer');
     assert.match(globals[0].value, /^\d+ \(0x[0-9a-f]+\)$/);
-    const memory = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    const memory = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Memory')!.variablesReference })).body.variables;
     assert.match(memory[0].value, /^\d+ bytes \(\d+ pages\)$/);
     // The data segment holds the route strings the app registered: read them by the app's own addresses.
     const read = await dc.customRequest('readMemory', { memoryReference: memory[0].memoryReference, offset: 0, count: 256 * 1024 });

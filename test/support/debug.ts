@@ -52,17 +52,19 @@ export async function launchWasmDebug(
 }
 
 /**
- * A C app built with DWARF (-O0 -g): the hello example's source with `statement` (one or more
- * lines, the first at `line`) in handle-hello.
+ * A C app built with DWARF (`-g`, at `-O0` unless `optimize` says otherwise): the hello example's
+ * source with `statement` (one or more lines, the first at `line`) in handle-hello, and
+ * `functions` before the handler.
  */
-export function debugApp(name: string, statement: string): { dir: string; source: string; line: number } {
+export function debugApp(name: string, statement: string, options: { functions?: string; optimize?: string } = {}): { dir: string; source: string; line: number } {
   const dir = join(scratchDir(), name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'src'), { recursive: true });
   const original = readFileSync(join(productRoot(), 'examples', 'hello', 'src', 'app.c'), 'utf8');
   const marker = '  hello_request_free(req);\n';
-  assert.ok(original.includes(marker));
-  const source = original.replace(marker, `${marker}  ${statement}\n`);
+  const handler = 'bool exports_hello_handle_hello(';
+  assert.ok(original.includes(marker) && original.includes(handler), 'the hello example changed: no handle-hello to add to');
+  const source = original.replace(handler, `${options.functions ?? ''}\n${handler}`).replace(marker, `${marker}  ${statement}\n`);
   const line = source.split('\n').indexOf(`  ${statement.split('\n')[0]}`) + 1;
   writeFileSync(join(dir, 'src', 'app.c'), source);
   const root = productRoot();
@@ -70,7 +72,7 @@ export function debugApp(name: string, statement: string): { dir: string; source
   writeFileSync(join(dir, 'build.sh'), `set -euo pipefail
 mkdir -p build/gen
 ${root}/.uniwasm/tools/bin/wit-bindgen c ${root}/wit --world hello --out-dir build/gen >/dev/null
-clang --target=wasm32-wasi -O0 -g -std=c11 -I build/gen -nostartfiles -Wl,--no-entry -Wl,--stack-first \\
+clang --target=wasm32-wasi ${options.optimize ?? '-O0'} -g -std=c11 -I build/gen -nostartfiles -Wl,--no-entry -Wl,--stack-first \\
   ${join(dir, 'src', 'app.c')} build/gen/hello.c build/gen/hello_component_type.o -o build/app.wasm
 `);
   writeFileSync(join(dir, 'uniwasm.json'), JSON.stringify({ name, build: ['bash', 'build.sh'], wasm: 'build/app.wasm' }));

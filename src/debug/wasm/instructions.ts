@@ -13,6 +13,8 @@ export interface Instruction {
   subOpcode?: number;
   /** Function index of call, return_call, ref.func. */
   funcIndex?: number;
+  /** Local index of local.get, local.set, local.tee. */
+  localIndex?: number;
 }
 
 /** Every immediate of one instruction, for the disassembler (readInstruction fills it when given one). */
@@ -36,7 +38,8 @@ export interface Operands {
 export const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, try: 0x06, catch: 0x07, throw: 0x08, rethrow: 0x09,
   end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, call: 0x10, callIndirect: 0x11, returnCall: 0x12,
-  returnCallIndirect: 0x13, delegate: 0x18, catchAll: 0x19, i32Const: 0x41, refFunc: 0xd2,
+  returnCallIndirect: 0x13, delegate: 0x18, catchAll: 0x19, drop: 0x1a, localGet: 0x20, localSet: 0x21, localTee: 0x22,
+  i32Const: 0x41, i32And: 0x71, i32Mul: 0x6c, refFunc: 0xd2, prefixFC: 0xfc,
 } as const;
 
 /** Opcodes that open a block (their end is an `end`). */
@@ -61,9 +64,11 @@ class Immediates {
   }
 
   memarg(): void {
-    const alignLog2 = this.r.u32('memarg align');
+    const flags = this.r.u32('memarg align');
+    // Bit 6 says a memory index follows (multi-memory, as the value slots' stores use).
+    if (flags & 0x40) this.r.u32('memarg memory');
     const offset = this.r.u32('memarg offset');
-    if (this.out) this.out.memarg = { alignLog2, offset };
+    if (this.out) this.out.memarg = { alignLog2: flags & ~0x40, offset };
   }
 
   blockType(): void {
@@ -110,8 +115,11 @@ export function readInstruction(r: ByteReader, operands?: Operands): Instruction
     case OP.block: case OP.loop: case OP.if: case OP.try:
       imm.blockType();
       break;
+    case OP.localGet: case OP.localSet: case OP.localTee:
+      ins.localIndex = imm.index('local index');
+      break;
     case OP.br: case OP.brIf: case OP.catch: case OP.throw: case OP.rethrow: case OP.delegate:
-    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: // local/global/table get/set
+    case 0x23: case 0x24: case 0x25: case 0x26: // global/table get/set
       imm.index();
       break;
     case OP.brTable: {

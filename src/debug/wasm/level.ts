@@ -11,6 +11,9 @@ import {
 import { WasmCode } from './code';
 import { WasmWatchpoints } from './watch';
 import { formatValue, valueTypeName, WasmProgram } from './program';
+import { StopFrameAccess, type FrameAccess } from './frameAccess';
+import { functionType } from './module';
+import { localTypes, SLOT_SIZE } from './values';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
 export const WASM_FRAME_BASE = 1_000_000;
@@ -32,6 +35,10 @@ export interface WasmStop {
   mailbox: Mailbox;
   /** The shadow stack, read on first use (outermost first). */
   frames?: MailboxFrame[];
+  /** The globals' raw bits, read on first use. */
+  globals?: bigint[];
+  /** Per frame (depth index), its captured locals (local index → raw bits), or why it has none; read on first use. */
+  locals?: Map<number, Map<number, bigint> | string>;
   /** A data breakpoint's stop: the guest is in the interpreter's access, not in the trap function. */
   watch?: boolean;
 }
@@ -253,7 +260,9 @@ export class WasmLevel {
   }
 
   scopes(frameId: number, reference: (scope: WasmScope) => number): Scope[] {
+    const depth = frameId - WASM_FRAME_BASE;
     return [
+      { name: 'Locals (Wasm)', variablesReference: reference({ kind: 'wasmLocals', depth }), expensive: false },
       { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth: frameId - WASM_FRAME_BASE }), expensive: false },
       { name: 'Globals', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
       { name: 'Memory', variablesReference: reference({ kind: 'wasmMemory' }), expensive: false },
@@ -265,12 +274,23 @@ export class WasmLevel {
     const plain = (name: string, value: string, extra: Partial<Variable> = {}): Variable => ({ name, value, variablesReference: 0, ...extra });
     switch (scope.kind) {
       case 'wasmGlobals': {
-        const count = Math.min(m.globalCount, this.program.module.globals.length);
-        const bytes = count ? await client.readMemory(m.globals, count * 8) : Buffer.alloc(0);
-        return this.program.module.globals.slice(0, count).map((g, i) =>
-          plain(this.program.globalName(i), formatValue(g.type, bytes.readBigUInt64LE(i * 8)), {
-            type: `${g.mutable ? 'mut ' : ''}${valueTypeName(g.type)}`,
+        const bits = await this.globals(client, stop);
+        return this.program.module.globals.slice(0, bits.length).map((g, i) =>
+          plain(this.program.globalName(i), formatValue(g.type, bits[i]), { type: `${g.mutable ? 'mut ' : ''}${valueTypeName(g.type)}` }));
+      }
+      case 'wasmLocals': {
+        const frame = (await this.frames(client, stop))[scope.depth];
+        const site = frame && this.program.site(frame.entrySite);
+        const values = await this.locals(client, stop, scope.depth);
+        if (!site || typeof values === 'string') return [plain('(unavailable)', typeof values === 'string' ? values : 'no frame here')];
+        const params = functionType(this.program.module, site.funcIndex).params.length;
+        const shown = this.program.capturedLocals(site.funcIndex).map((l) =>
+          plain(this.program.localName(site.funcIndex, l.index), formatValue(l.type, values.get(l.index)!), {
+            type: `${l.index < params ? 'param ' : ''}${valueTypeName(l.type)}`,
           }));
+        const total = localTypes(this.program.module, this.program.module.bodies[site.funcIndex - this.program.module.importedFunctionCount]).length;
+        if (total > shown.length) shown.push(plain('(not captured)', `${total - shown.length} more locals (vectors, references, or past the capture limit)`));
+        return shown;
       }
       case 'wasmMemory':
         return [
@@ -302,9 +322,54 @@ export class WasmLevel {
     if (!match) return undefined;
     const m = this.stop?.mailbox;
     if (!m) throw new Error('linear memory can only be read at a Wasm stop');
-    const wasmOffset = BigInt(match[1]) + BigInt(offset);
-    const left = m.memorySize > wasmOffset ? m.memorySize - wasmOffset : 0n;
-    return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
+    return inLinearMemory(m, BigInt(match[1]) + BigInt(offset), count);
+  }
+
+  /**
+   * Frame `depth` (0 = outermost) of a stop as the DWARF renderer reads it: its captured locals
+   * from the value slots, the globals, and linear memory through the gdbstub (fewer bytes past its end).
+   */
+  async frameAccess(client: GdbClient, stop: WasmStop, depth: number): Promise<FrameAccess> {
+    const locals = await this.locals(client, stop, depth);
+    return new StopFrameAccess(typeof locals === 'string' ? new Map() : locals, await this.globals(client, stop), async (address, length) => {
+      const at = inLinearMemory(stop.mailbox, address, length);
+      return at.inside ? client.readMemory(at.address, at.inside) : new Uint8Array(0);
+    });
+  }
+
+  private async globals(client: GdbClient, stop: WasmStop): Promise<bigint[]> {
+    const count = Math.min(stop.mailbox.globalCount, this.program.module.globals.length);
+    if (!stop.globals) {
+      const bytes = count ? await client.readMemory(stop.mailbox.globals, count * 8) : Buffer.alloc(0);
+      stop.globals = Array.from({ length: count }, (_, i) => bytes.readBigUInt64LE(i * 8));
+    }
+    return stop.globals;
+  }
+
+  /** The captured locals of frame `depth` (local index → raw bits), read from its row of value slots, or why there are none. */
+  private async locals(client: GdbClient, stop: WasmStop, depth: number): Promise<Map<number, bigint> | string> {
+    stop.locals ??= new Map();
+    let found = stop.locals.get(depth);
+    if (found === undefined) {
+      found = await this.readLocals(client, stop, depth);
+      stop.locals.set(depth, found);
+    }
+    return found;
+  }
+
+  private async readLocals(client: GdbClient, stop: WasmStop, depth: number): Promise<Map<number, bigint> | string> {
+    const m = stop.mailbox;
+    const frame = (await this.frames(client, stop))[depth];
+    const site = frame && this.program.site(frame.entrySite);
+    if (!site) return 'no Wasm frame at this depth';
+    const captured = this.program.capturedLocals(site.funcIndex);
+    if (!captured.length) return `${this.program.functionName(site.funcIndex)} captures no locals (none numeric, or none chosen)`;
+    const { rowSize } = this.program.values;
+    const end = BigInt((depth + 1) * rowSize);
+    if (m.values === 0n || m.valuesSize < end) return `the kernel shows no value slots for this frame (${m.valuesSize} bytes at 0x${m.values.toString(16)})`;
+    const row = await client.readMemory(m.values + BigInt(depth * rowSize), captured.length * SLOT_SIZE);
+    // i32 and f32 slots were written with 4-byte stores; the upper half is the zero of the row's fill.
+    return new Map(captured.map((l, slot) => [l.index, BigInt.asUintN(l.type === 0x7f || l.type === 0x7d ? 32 : 64, row.readBigUInt64LE(slot * SLOT_SIZE))]));
   }
 
   exceptionInfo(): ExceptionInfo | undefined {
@@ -314,4 +379,10 @@ export class WasmLevel {
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
   }
+}
+
+/** A range of linear memory as a kernel address, with how many of its `count` bytes lie inside the memory. */
+function inLinearMemory(m: Mailbox, wasmOffset: bigint, count: number): { address: bigint; inside: number; wasmOffset: bigint } {
+  const left = m.memorySize > wasmOffset ? m.memorySize - wasmOffset : 0n;
+  return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
 }
