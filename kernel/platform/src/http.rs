@@ -13,11 +13,14 @@ use uniwasm_runtime::http;
 use crate::net::{self, Net};
 
 /// How many clients can be connected at once (each is one socket): smoltcp has no accept
-/// backlog, so a client finding no listening socket gets a reset.
-const MAX_SOCKETS: usize = 64;
-/// Sockets kept listening: the pool starts with these (boot time matters) and grows while
-/// fewer listen, up to `MAX_SOCKETS`.
-const SPARE_SOCKETS: usize = 16;
+/// backlog, so a client finding no listening socket gets a reset. Hundreds of keep-alive clients
+/// are ordinary load (`ab -k -c 300`); a full pool holds 4 MiB of buffers. The host's forward
+/// (src/run/forward.ts) opens at most this many connections and queues the others.
+const MAX_SOCKETS: usize = 512;
+/// Sockets kept listening: the pool starts with these and grows while fewer listen, up to
+/// `MAX_SOCKETS`. Every SYN that arrives within one poll needs one, or its client gets a reset:
+/// QEMU's port forwarding hands over a burst of connects faster than the loop turns under TCG.
+const SPARE_SOCKETS: usize = 64;
 /// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
 const SOCKET_BUFFER: usize = 4096;
