@@ -9,8 +9,10 @@ export interface QemuConfig {
   machine: Machine;
   accel: 'tcg' | 'kvm';
   memoryMiB: number;
-  /** Host loopback port forwarded to the guest's HTTP port. */
+  /** Loopback port QEMU's hostfwd listens on, forwarded to the guest's HTTP port. */
   hostPort: number;
+  /** QEMU's name for the guest (`-name`): tells one run's QEMU from another's. */
+  name?: string;
   guestPort: number;
   /** Kernel command line (see kernel/README.md). */
   cmdline: string;
@@ -33,6 +35,7 @@ export const HOST_FROM_GUEST = '10.0.2.2';
 export function qemuArgs(c: QemuConfig): string[] {
   const netDevice = c.machine === 'microvm' ? 'virtio-net-device' : 'virtio-net-pci';
   const args = [
+    ...(c.name === undefined ? [] : ['-name', c.name]),
     '-M', c.machine,
     '-accel', c.accel,
     '-m', String(c.memoryMiB),

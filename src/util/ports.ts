@@ -24,11 +24,16 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   try {
     await probe(port);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`${what}: port ${port} on 127.0.0.1 is already in use`);
-    if (code === 'EACCES') throw new Error(`${what}: not allowed to listen on port ${port}`);
-    throw err;
+    throw listenError(err, port, what);
   }
+}
+
+/** A failed listen on 127.0.0.1:`port`, said clearly when the port is taken or not allowed. */
+export function listenError(err: unknown, port: number, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`${what}: port ${port} on 127.0.0.1 is already in use`);
+  if (code === 'EACCES') return new Error(`${what}: not allowed to listen on port ${port}`);
+  return err;
 }
 
 /** True when something listens on 127.0.0.1:`port` (binding it fails with EADDRINUSE). */

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { helloBodyLine } from '../support/debug';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import { REPO, RUNS, type CodeServer, type Page, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace, packageWithKernel } from './harness';
 
 let server: CodeServer;
@@ -128,7 +128,7 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
   const top = rows.findIndex((r) => e.top.test(r));
   assert.ok(top >= 0 && new RegExp(`app\\.c.*\\b${line}\\b|\\b${line}\\b.*app\\.c`).test(rows[top]!), rows.join('\n'));
   assert.ok(rows.slice(top + 1).some((r) => e.caller.test(r)), rows.join('\n'));
-  assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=').length, 1, 'the instrumented app runs');
+  assert.equal(pidsMatching('qemu-system-x86_64', qemuOfRun(port), 'wasm_debug=').length, 1, 'the instrumented app runs');
   await screenshot(page, `${e.name}-stopped-at-line-in-app-c`);
 
   await page.keyboard.press('F5');
@@ -138,7 +138,7 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
   await screenshot(page, `${e.name}-continued`);
 
   await page.keyboard.press('Shift+F5');
-  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).length; ) {
+  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length; ) {
     assert.ok(Date.now() < deadline, 'QEMU still runs after Stop');
     await page.waitForTimeout(200);
   }

@@ -14,6 +14,12 @@ test('forwards only the loopback port and passes the app as the boot module', ()
   assert.deepEqual(args.slice(args.indexOf('-initrd'), args.indexOf('-initrd') + 2), ['-initrd', '/a.wasm']);
   assert.ok(args.includes('virtio-net-device,netdev=n0'));
   assert.ok(!args.includes('-gdb'));
+  assert.ok(!args.includes('-name'));
+});
+
+test('names the guest when asked (tests find a run\'s QEMU by it)', () => {
+  const args = qemuArgs({ ...base, name: 'uniwasm:3000' });
+  assert.deepEqual(args.slice(args.indexOf('-name'), args.indexOf('-name') + 2), ['-name', 'uniwasm:3000']);
 });
 
 test('q35 uses virtio-net over PCI; the gdbstub binds to loopback', () => {

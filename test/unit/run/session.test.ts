@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunSession } from '../../../src/run/session';
 import { freePort } from '../../../src/util/ports';
-import { pidsMatching } from '../../support/processes';
+import { pidsMatching, qemuOfRun } from '../../support/processes';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-run-cancel-'));
 const fakeQemu = join(work, 'fake-qemu');
@@ -40,7 +40,7 @@ test('a start cancelled while the probe is answered throws and stops what it sta
   }
   assert.match(outcome.message, /cancelled while booting/);
   assert.ok(controller.signal.aborted, 'the probe reached the stand-in');
-  assert.deepEqual(pidsMatching(fakeQemu, `hostfwd=tcp:127.0.0.1:${port}-`), [], 'the stand-in QEMU was stopped');
+  assert.deepEqual(pidsMatching(fakeQemu, qemuOfRun(port)), [], 'the stand-in QEMU was stopped');
   assert.ok(redis);
   assert.deepEqual(pidsMatching('redis-server', `:${redis}`), [], 'its Redis was stopped');
 });

@@ -1,0 +1,123 @@
+// The run's HTTP port on 127.0.0.1: our listener with a real backlog, piping each client to QEMU's hostfwd one connect at a time.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenError } from '../util/ports';
+
+/** Clients the kernel queues for us while we accept (QEMU's own hostfwd listens with a backlog of 1). */
+const BACKLOG = 1024;
+/**
+ * Connections open to the guest at most; more clients wait for one to close. The kernel's HTTP pool
+ * holds 512 (MAX_SOCKETS in kernel/platform/src/http.rs) and resets a client beyond them.
+ */
+const MAX_OPEN = 512;
+/**
+ * A loopback handshake takes microseconds unless QEMU's one-place accept queue was full and the SYN
+ * dropped: then Linux would resend it after 1 s. We connect anew after this long instead.
+ */
+const SYN_RETRY_MS = 20;
+
+/**
+ * Listens on 127.0.0.1:`port` and forwards every connection to 127.0.0.1:`qemuPort`, where QEMU's
+ * hostfwd listens. Connects to QEMU go one at a time, so its accept queue (one place) never overflows
+ * and a burst of clients waits in our backlog instead of being dropped or reset.
+ */
+export class HostForward {
+  private readonly waiting: Socket[] = [];
+  private readonly sockets = new Set<Socket>();
+  private connecting = false;
+  private open = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly server: Server,
+    /** The loopback port QEMU's hostfwd is to listen on. */
+    readonly qemuPort: number,
+  ) {
+    server.on('connection', (client) => this.accepted(client));
+  }
+
+  /** Listens on 127.0.0.1:`port`; rejects with "port N on 127.0.0.1 is already in use" when it is taken. */
+  static async open(port: number, qemuPort: number): Promise<HostForward> {
+    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(listenError(err, port, 'host port')));
+      server.listen({ host: '127.0.0.1', port, backlog: BACKLOG }, resolve);
+    });
+    return new HostForward(server, qemuPort);
+  }
+
+  /** Stops listening and ends every connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accepted(client: Socket): void {
+    this.track(client);
+    client.on('error', () => client.destroy());
+    this.waiting.push(client);
+    this.next();
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Starts the next client's connect to QEMU, unless one is under way or the guest is full. */
+  private next(): void {
+    if (this.connecting || this.closed || this.open >= MAX_OPEN) return;
+    let client: Socket | undefined;
+    do client = this.waiting.shift();
+    while (client?.destroyed);
+    if (!client) return;
+    this.connecting = true;
+    this.connectToQemu(client);
+  }
+
+  private connectToQemu(client: Socket): void {
+    const qemu = connect({ host: '127.0.0.1', port: this.qemuPort, allowHalfOpen: true, noDelay: true });
+    const retry = setTimeout(() => {
+      qemu.destroy();
+      if (client.destroyed) this.connected();
+      else this.connectToQemu(client);
+    }, SYN_RETRY_MS);
+    const refused = () => {
+      // QEMU not listening (not yet, or no more): the client gets a reset, as it would from QEMU.
+      clearTimeout(retry);
+      client.resetAndDestroy();
+      this.connected();
+    };
+    qemu.once('error', refused);
+    qemu.once('connect', () => {
+      clearTimeout(retry);
+      qemu.off('error', refused);
+      this.open++;
+      this.track(qemu);
+      qemu.on('close', () => {
+        this.open--;
+        this.next();
+      });
+      if (client.destroyed) qemu.destroy();
+      else pipeBoth(client, qemu);
+      this.connected();
+    });
+  }
+
+  /** The connect under way has ended one way or another: the next client may go. */
+  private connected(): void {
+    this.connecting = false;
+    this.next();
+  }
+}
+
+/** Bytes and half-closes both ways; a reset on one side resets the other. */
+function pipeBoth(a: Socket, b: Socket): void {
+  a.pipe(b);
+  b.pipe(a);
+  a.on('error', () => b.resetAndDestroy());
+  b.on('error', () => a.resetAndDestroy());
+  // Both halves closed: pipe() has flushed what it could; nothing more goes either way.
+  a.on('close', () => b.end());
+  b.on('close', () => a.end());
+}
