@@ -77,11 +77,14 @@ export class HostForward {
 
   private connectToQemu(client: Socket): void {
     const qemu = connect({ host: '127.0.0.1', port: this.qemuPort, allowHalfOpen: true, noDelay: true });
-    const retry = setTimeout(() => {
+    // Timers run before I/O callbacks in Node's loop: a connect that completed while the loop was
+    // busy is delivered before setImmediate's callback, and is not mistaken for a dropped SYN.
+    const retry = setTimeout(() => setImmediate(() => {
+      if (!qemu.connecting) return;
       qemu.destroy();
       if (client.destroyed) this.connected();
       else this.connectToQemu(client);
-    }, SYN_RETRY_MS);
+    }), SYN_RETRY_MS);
     const refused = () => {
       // QEMU not listening (not yet, or no more): the client gets a reset, as it would from QEMU.
       clearTimeout(retry);
