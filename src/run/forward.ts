@@ -1,48 +1,56 @@
-// The run's HTTP port on 127.0.0.1: our listener with a real backlog, piping each client to QEMU's hostfwd one connect at a time.
+// The run's HTTP port on 127.0.0.1: our listener with a real backlog, piping each client to one of QEMU's hostfwd ports, one connect per port at a time.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { listenError } from '../util/ports';
 
 /** Clients the kernel queues for us while we accept (QEMU's own hostfwd listens with a backlog of 1). */
 const BACKLOG = 1024;
 /**
+ * QEMU's hostfwd listeners, all forwarded to the guest's port: QEMU accepts at most one connection
+ * per listener each turn of its main loop, so under load one listener alone opened ~200 connections
+ * a second; several take turns.
+ */
+export const QEMU_LISTENERS = 8;
+/**
  * Connections open to the guest at most; more clients wait for one to close. The kernel's HTTP pool
  * holds 512 (MAX_SOCKETS in kernel/platform/src/http.rs) and resets a client beyond them.
  */
 const MAX_OPEN = 512;
 /**
- * A loopback handshake takes microseconds unless QEMU's one-place accept queue was full and the SYN
- * dropped: then Linux would resend it after 1 s. We connect anew after this long instead.
+ * A loopback handshake takes microseconds unless QEMU's accept queue (two places) was full and the
+ * SYN dropped: then Linux would resend it after 1 s. We connect anew after this long instead.
  */
 const SYN_RETRY_MS = 20;
 
 /**
- * Listens on 127.0.0.1:`port` and forwards every connection to 127.0.0.1:`qemuPort`, where QEMU's
- * hostfwd listens. Connects to QEMU go one at a time, so its accept queue (one place) never overflows
- * and a burst of clients waits in our backlog instead of being dropped or reset.
+ * Listens on 127.0.0.1:`port` and forwards every connection to one of `qemuPorts` on 127.0.0.1,
+ * where QEMU's hostfwd listens. At most one connect per QEMU port is under way, so QEMU's accept
+ * queues never overflow and a burst of clients waits in our backlog instead of being dropped or reset.
  */
 export class HostForward {
   private readonly waiting: Socket[] = [];
   private readonly sockets = new Set<Socket>();
-  private connecting = false;
+  /** QEMU ports with no connect under way. */
+  private readonly idlePorts: number[];
   private open = 0;
   private closed = false;
 
   private constructor(
     private readonly server: Server,
-    /** The loopback port QEMU's hostfwd is to listen on. */
-    readonly qemuPort: number,
+    /** The loopback ports QEMU's hostfwd rules are to listen on. */
+    readonly qemuPorts: readonly number[],
   ) {
+    this.idlePorts = [...qemuPorts];
     server.on('connection', (client) => this.accepted(client));
   }
 
   /** Listens on 127.0.0.1:`port`; rejects with "port N on 127.0.0.1 is already in use" when it is taken. */
-  static async open(port: number, qemuPort: number): Promise<HostForward> {
+  static async open(port: number, qemuPorts: readonly number[]): Promise<HostForward> {
     const server = createServer({ allowHalfOpen: true, noDelay: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(listenError(err, port, 'host port')));
       server.listen({ host: '127.0.0.1', port, backlog: BACKLOG }, resolve);
     });
-    return new HostForward(server, qemuPort);
+    return new HostForward(server, qemuPorts);
   }
 
   /** Stops listening and ends every connection. */
@@ -64,32 +72,32 @@ export class HostForward {
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  /** Starts the next client's connect to QEMU, unless one is under way or the guest is full. */
+  /** Starts connects for waiting clients while a QEMU port is idle and the guest has room. */
   private next(): void {
-    if (this.connecting || this.closed || this.open >= MAX_OPEN) return;
-    let client: Socket | undefined;
-    do client = this.waiting.shift();
-    while (client?.destroyed);
-    if (!client) return;
-    this.connecting = true;
-    this.connectToQemu(client);
+    while (!this.closed && this.idlePorts.length > 0 && this.open + this.qemuPorts.length - this.idlePorts.length < MAX_OPEN) {
+      let client: Socket | undefined;
+      do client = this.waiting.shift();
+      while (client?.destroyed);
+      if (!client) return;
+      this.connectToQemu(client, this.idlePorts.pop()!);
+    }
   }
 
-  private connectToQemu(client: Socket): void {
-    const qemu = connect({ host: '127.0.0.1', port: this.qemuPort, allowHalfOpen: true, noDelay: true });
+  private connectToQemu(client: Socket, port: number): void {
+    const qemu = connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true });
     // Timers run before I/O callbacks in Node's loop: a connect that completed while the loop was
     // busy is delivered before setImmediate's callback, and is not mistaken for a dropped SYN.
     const retry = setTimeout(() => setImmediate(() => {
       if (!qemu.connecting) return;
       qemu.destroy();
-      if (client.destroyed) this.connected();
-      else this.connectToQemu(client);
+      if (client.destroyed) this.connected(port);
+      else this.connectToQemu(client, port);
     }), SYN_RETRY_MS);
     const refused = () => {
       // QEMU not listening (not yet, or no more): the client gets a reset, as it would from QEMU.
       clearTimeout(retry);
       client.resetAndDestroy();
-      this.connected();
+      this.connected(port);
     };
     qemu.once('error', refused);
     qemu.once('connect', () => {
@@ -103,13 +111,13 @@ export class HostForward {
       });
       if (client.destroyed) qemu.destroy();
       else pipeBoth(client, qemu);
-      this.connected();
+      this.connected(port);
     });
   }
 
-  /** The connect under way has ended one way or another: the next client may go. */
-  private connected(): void {
-    this.connecting = false;
+  /** The connect under way on `port` has ended one way or another: the port takes the next client. */
+  private connected(port: number): void {
+    this.idlePorts.push(port);
     this.next();
   }
 }

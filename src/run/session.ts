@@ -12,9 +12,9 @@ import { PROBE_HEADER } from '../trace/format';
 import { TracePort } from '../trace/port';
 import { forEachLine } from '../util/lines';
 import { commandNotFound, diesWithUs } from '../util/parentDeath';
-import { assertPortFree, freePort } from '../util/ports';
+import { assertPortFree, freePorts } from '../util/ports';
 import { chooseAccel } from './accel';
-import { HostForward } from './forward';
+import { HostForward, QEMU_LISTENERS } from './forward';
 import { notifyAll, type RunObserver } from './observer';
 import type { AccelChoice, Machine } from './options';
 
@@ -136,7 +136,7 @@ export class RunSession {
     let trace: TracePort | undefined;
     let forward: HostForward | undefined;
     try {
-      forward = await HostForward.open(o.port, await freePort());
+      forward = await HostForward.open(o.port, await freePorts(QEMU_LISTENERS));
       if (observers.some((obs) => obs.traceLine)) {
         const onLine = (line: string) => notifyAll(observers, (obs) => obs.traceLine?.(line), observerFailed);
         trace = await TracePort.open(onLine, (err) => log(`trace port: ${err.message}`));
@@ -148,7 +148,7 @@ export class RunSession {
     }
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
-      hostPort: forward.qemuPort, name: `uniwasm:${o.port}`, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
+      hostPorts: forward.qemuPorts, name: `uniwasm:${o.port}`, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
     log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
