@@ -1,5 +1,6 @@
 // The debugger behind the DAP session: the launch, the GDB client, breakpoints, run control and inspection at both levels, told as events.
 import { EventEmitter } from 'node:events';
+import type { RunObserver } from '../run/observer';
 import type { RunSession } from '../run/session';
 import { portInUse } from '../util/ports';
 import { Breakpoints } from './breakpoints';
@@ -39,6 +40,11 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
   /** Stop at Wasm traps (else they resume at once and the app's request gets its error). */
   stopAtTraps = true;
 
+  /** `observers` follow a launch's run (the extension's views and status bar); none for `node dist/debugAdapter.js`. */
+  constructor(private readonly observers: readonly RunObserver[] = []) {
+    super();
+  }
+
   /** The run a launch started (QEMU, Redis, the trace port); undefined when attached. */
   get run(): RunSession | undefined {
     return this.launched;
@@ -57,7 +63,7 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
       const boot = await bootHalted(options, (text, category) => {
         if (category === 'stdout' && KERNEL_LISTENING.test(text)) listening();
         this.output(text, category);
-      });
+      }, this.observers);
       const run = (this.launched = boot.run);
       void run.ended.then((why) => this.terminate(run.stopRequested ? undefined : `QEMU ended: ${why}`));
       const target = await this.connect('127.0.0.1', boot.gdbPort, run.image.kernel);

@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { buildAll } from '../builder/all';
 import { readAppManifest } from '../builder/app';
 import { RUN_DEFAULTS, type AccelChoice, type Machine } from '../run/options';
+import type { RunObserver } from '../run/observer';
 import { RunSession } from '../run/session';
 import { freePort } from '../util/ports';
 import type { OutputCategory } from './model';
@@ -59,8 +60,11 @@ export interface HaltedBoot {
 
 type Say = (text: string, category?: OutputCategory) => void;
 
-/** Builds what is stale and boots the app (its instrumented copy at the Wasm level) halted, exactly as `uniwasm run` would otherwise. */
-export async function bootHalted(options: LaunchOptions, say: Say): Promise<HaltedBoot> {
+/**
+ * Builds what is stale and boots the app (its instrumented copy at the Wasm level) halted, exactly as
+ * `uniwasm run` would otherwise; `observers` follow the run as they follow `uniwasm run` (the views).
+ */
+export async function bootHalted(options: LaunchOptions, say: Say, observers: readonly RunObserver[] = []): Promise<HaltedBoot> {
   if (!options.app) throw new Error('launch needs "app": an app folder with a uniwasm.json or a .wasm file');
   const app = isAbsolute(options.app) ? options.app : resolve(options.cwd ?? process.cwd(), options.app);
   const boot = (options.debugWasm ?? true) ? await prepareWasm(app, options.cwd, say) : { app, kernelArgs: [], program: undefined, sourceRoot: app };
@@ -80,6 +84,7 @@ export async function bootHalted(options: LaunchOptions, say: Say): Promise<Halt
     onConsole: (line) => say(`${line}\n`, 'stdout'),
     onLog: (message) => say(`uniwasm: ${message}\n`),
     onBuildOutput: (text) => say(text),
+    observers,
   });
   return { run, gdbPort, program: boot.program, sourceRoot: boot.sourceRoot };
 }

@@ -3,22 +3,31 @@ import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
 import { locateApp } from '../config/locateApp';
 import { readSettings } from '../config/read';
+import type { RunObserver } from '../run/observer';
 import { UniwasmDebugSession, type UniwasmAttachArguments, type UniwasmLaunchArguments } from './session';
+
+/** What the rest of the extension gives F5. */
+export interface DebugWiring {
+  /** Who follows a launch's run, as they follow Run's: the traffic views, the status bar. */
+  observers: readonly RunObserver[];
+  /** Before a launch on host port `port`: ends what serves there (asking the user); false to not debug. */
+  makeWay(port: number): Promise<boolean>;
+}
 
 /**
  * The VS Code side of the `uniwasm` debugger (the only debug file that imports `vscode`): F5 without
  * a launch.json debugs the workspace's app with the `uniwasm.*` settings; launch configurations get
- * the same defaults; the adapter runs inline in the extension host (no separate Node needed).
- * `node dist/debugAdapter.js` is the same adapter for other DAP clients.
+ * the same defaults; the adapter runs inline in the extension host (no separate Node needed), its
+ * run followed by `wiring.observers`. `node dist/debugAdapter.js` is the same adapter for other DAP clients.
  */
-export function registerDebugging(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
-  const provider = new UniwasmConfigurationProvider(log);
+export function registerDebugging(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, wiring: DebugWiring): void {
+  const provider = new UniwasmConfigurationProvider(log, wiring);
   context.subscriptions.push(
     // Initial: fills a new launch.json. Dynamic: lists the configurations in the Run view without one.
     vscode.debug.registerDebugConfigurationProvider('uniwasm', provider),
     vscode.debug.registerDebugConfigurationProvider('uniwasm', provider, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory('uniwasm', {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new UniwasmDebugSession()),
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new UniwasmDebugSession(wiring.observers)),
     }),
   );
 }
@@ -26,7 +35,7 @@ export function registerDebugging(context: vscode.ExtensionContext, log: vscode.
 type UniwasmConfiguration = vscode.DebugConfiguration & Partial<UniwasmLaunchArguments> & Partial<UniwasmAttachArguments>;
 
 class UniwasmConfigurationProvider implements vscode.DebugConfigurationProvider {
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly log: vscode.LogOutputChannel, private readonly wiring: DebugWiring) {}
 
   /** What "add configuration" / the dynamic list in the Run view offers. */
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
@@ -67,6 +76,6 @@ class UniwasmConfigurationProvider implements vscode.DebugConfigurationProvider 
     config.machine ??= settings.machine;
     config.qemuPath ??= settings.qemuPath;
     config.kernelArgs ??= settings.kernelArgs;
-    return config;
+    return (await this.wiring.makeWay(config.port)) ? config : undefined;
   }
 }

@@ -3,6 +3,7 @@ import {
   Handles, InitializedEvent, Logger, logger, LoggingDebugSession, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { RunObserver } from '../run/observer';
 import { Debugger } from './debugger';
 import type { AttachOptions, LaunchOptions } from './launch';
 import type { Stop, VariableContainer } from './model';
@@ -27,14 +28,16 @@ const WASM_TRAPS = 'wasm-traps';
  * DAP events, and keeps the variables references. Plain Node: no `vscode` import.
  */
 export class UniwasmDebugSession extends LoggingDebugSession {
-  private readonly debugger = new Debugger();
+  private readonly debugger: Debugger;
   private readonly variables = new Handles<VariableContainer>();
   private readonly reference = (container: VariableContainer) => this.variables.create(container);
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
 
-  constructor() {
+  /** `observers` follow a launch's run (the extension passes its views); the standalone adapter has none. */
+  constructor(observers: readonly RunObserver[] = []) {
     super();
+    this.debugger = new Debugger(observers);
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     // A stop may happen while the request that caused it is still being answered; DAP wants the

@@ -1,9 +1,10 @@
 // The Run, Stop, Restart and Open commands of VS Code over the run core, with the guest console in a terminal.
 import * as vscode from 'vscode';
 import type { Problems } from '../builder/problems';
+import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
 import type { RunObserver } from './observer';
-import { RunSession } from './session';
+import { RunSession, runUrl } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
 
@@ -12,6 +13,22 @@ export class RunController implements vscode.Disposable {
   private session: RunSession | undefined;
   private starting: AbortController | undefined;
   private terminal: vscode.Terminal | undefined;
+  /** The URL an F5 session's run serves, while it lives. */
+  private debugUrl: string | undefined;
+
+  /** Follows F5 sessions' runs: the status bar says "debugging", Open /hello and replays reach the debugged guest. */
+  readonly debugObserver: RunObserver = {
+    runStarted: ({ url }) => {
+      this.debugUrl = url;
+      this.status.show({ kind: 'debugging', url });
+    },
+    runEnded: () => {
+      this.debugUrl = undefined;
+      if (!this.session && !this.starting) this.status.show({ kind: 'stopped' });
+    },
+  };
+
+  private readonly debugSessions: vscode.Disposable[];
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -19,10 +36,37 @@ export class RunController implements vscode.Disposable {
     private readonly problems: Problems,
     /** Who follows each run (the traffic views). */
     private readonly observers: readonly RunObserver[],
-  ) {}
+  ) {
+    // An F5 launch builds before its run starts (debugObserver), and may fail before: the status bar follows the session too.
+    const launch = (s: vscode.DebugSession) => s.type === 'uniwasm' && s.configuration.request === 'launch';
+    const idle = () => !this.session && !this.starting && !this.debugUrl;
+    this.debugSessions = [
+      vscode.debug.onDidStartDebugSession((s) => launch(s) && idle() && this.status.show({ kind: 'building' })),
+      vscode.debug.onDidTerminateDebugSession((s) => launch(s) && idle() && this.status.show({ kind: 'stopped' })),
+    ];
+  }
 
+  /** Where the guest serves now: Run's, else an F5 session's. */
   get url(): string | undefined {
-    return this.session?.url;
+    return this.session?.url ?? this.debugUrl;
+  }
+
+  /**
+   * Before F5 boots on `port`: a Run serving there must end first (one port, one guest), so this asks
+   * the user to stop it. False: the user keeps the run, do not debug.
+   */
+  async makeWayForDebugging(port: number): Promise<boolean> {
+    const url = this.session?.url;
+    if (!url || url !== runUrl(port)) return true;
+    const stopAndDebug = 'Stop Run and Debug';
+    const pick = await vscode.window.showWarningMessage(
+      `Uniwasm: the app is running on ${url}, the port the debugger needs.`,
+      { modal: true, detail: 'Stop the run and start debugging? The debugger boots its own copy of the app on that port.' },
+      stopAndDebug,
+    );
+    if (pick !== stopAndDebug) return false;
+    await this.stop();
+    return true;
   }
 
   async run(): Promise<void> {
@@ -32,6 +76,10 @@ export class RunController implements vscode.Disposable {
     }
     if (this.session || this.starting) {
       void vscode.window.showInformationMessage(`Uniwasm: already ${this.session ? `serving ${this.session.url}` : 'starting'}`);
+      return;
+    }
+    if (this.debugUrl === runUrl(readSettings(this.log).hostPort)) {
+      void vscode.window.showInformationMessage(`Uniwasm: the debugger's guest serves ${this.debugUrl}; stop debugging to run the app.`);
       return;
     }
     const controller = new AbortController();
@@ -102,10 +150,10 @@ export class RunController implements vscode.Disposable {
     this.log.info('stopped');
   }
 
-  /** The "Open /hello" command: the running app's /hello in the browser. */
+  /** The "Open /hello" command: the running (or debugged) app's /hello in the browser. */
   async openHello(): Promise<void> {
-    if (!this.session) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
-    await vscode.env.openExternal(vscode.Uri.parse(`${this.session.url}/hello`));
+    if (!this.url) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
+    await vscode.env.openExternal(vscode.Uri.parse(`${this.url}/hello`));
   }
 
   async restart(): Promise<void> {
@@ -114,6 +162,7 @@ export class RunController implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const d of this.debugSessions) d.dispose();
     void this.stop();
     this.terminal?.dispose();
   }

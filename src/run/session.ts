@@ -16,7 +16,13 @@ import { assertPortFree, freePorts } from '../util/ports';
 import { chooseAccel } from './accel';
 import { HostForward, QEMU_LISTENERS } from './forward';
 import { notifyAll, type RunObserver } from './observer';
-import type { AccelChoice, Machine } from './options';
+import { consoleLine } from './stopLine';
+import { RUN_LIMITS, type AccelChoice, type Machine } from './options';
+
+/** The URL a run on host port `port` serves (the forward listens on loopback only). */
+export function runUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
 
 export interface RunOptions {
   /** An app folder (with uniwasm.json) or a .wasm file. */
@@ -54,8 +60,21 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** The guest's HTTP port inside the VM (the app serves on it). */
-const GUEST_PORT = 3000;
+/** The guest's HTTP port inside the VM unless a `port=` kernel argument names another. */
+const DEFAULT_GUEST_PORT = 3000;
+
+/**
+ * The guest's HTTP port, which the host forward targets: a `port=N` kernel argument, else 3000. The
+ * kernel listens there, and an app's `server.serve` must name it (docs/ABI.md), so an app serving
+ * 0.0.0.0:8080 runs with `--kernel-arg port=8080`.
+ */
+export function guestPort(kernelArgs: readonly string[]): number {
+  const given = kernelArgs.find((a) => a.startsWith('port='));
+  if (given === undefined) return DEFAULT_GUEST_PORT;
+  const port = /^\d{1,5}$/.test(given.slice('port='.length)) ? Number(given.slice('port='.length)) : NaN;
+  if (!(port >= RUN_LIMITS.port.min && port <= RUN_LIMITS.port.max)) throw new Error(`kernel argument ${given}: the port must be 1-65535`);
+  return port;
+}
 
 /** A booted guest and the processes that serve it; stop() ends them all. */
 export class RunSession {
@@ -112,6 +131,7 @@ export class RunSession {
   static async start(o: RunOptions): Promise<RunSession> {
     const log = o.onLog ?? (() => {});
     await assertPortFree(o.port, 'host port');
+    const guest = guestPort(o.extraKernelArgs);
     o.onPhase?.('building');
     const build = { signal: o.signal, onOutput: o.onBuildOutput, onDiagnostic: o.onDiagnostic };
     const { kernel, app } = await buildAll(o.app, build);
@@ -129,7 +149,8 @@ export class RunSession {
     const redisArgs = redisKernelArgs(redisServer);
     // The guest has no clock of the date and may have no RDRAND: the host gives it the time and a seed.
     const hostArgs = [`epoch=${Math.floor(Date.now() / 1000)}`, `seed=${randomBytes(32).toString('hex')}`];
-    const cmdline = [`ip=${GUEST_IP}/24`, `gw=${HOST_FROM_GUEST}`, `port=${GUEST_PORT}`, ...redisArgs, ...hostArgs, ...o.extraKernelArgs].join(' ');
+    const otherArgs = o.extraKernelArgs.filter((a) => !a.startsWith('port='));
+    const cmdline = [`ip=${GUEST_IP}/24`, `gw=${HOST_FROM_GUEST}`, `port=${guest}`, ...redisArgs, ...hostArgs, ...otherArgs].join(' ');
     const observers = o.observers ?? [];
     const observerFailed = (err: Error) => log(`run observer: ${err.message}`);
     // Listening before QEMU starts: QEMU connects at startup, so the guest's first line has a reader.
@@ -148,19 +169,20 @@ export class RunSession {
     }
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
-      hostPorts: forward.qemuPorts, name: `uniwasm:${o.port}`, guestPort: GUEST_PORT, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
+      hostPorts: forward.qemuPorts, name: `uniwasm:${o.port}`, guestPort: guest, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
     log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
     const console: string[] = [];
-    const onLine = (line: string) => {
+    const onLine = (said: string) => {
+      const line = consoleLine(said);
       console.push(line);
       if (console.length > 200) console.shift();
       o.onConsole?.(line);
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
-    const url = `http://127.0.0.1:${o.port}`;
+    const url = runUrl(o.port);
     const session = new RunSession(url, { kernel, app }, redisServer, qemu, redis, forward, console, o.qemuBinary, trace, observers, log);
     notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer }), observerFailed);
     if (o.halted) return session;

@@ -1,4 +1,4 @@
-// The status bar item of a run: building, booting, serving at a clickable URL, stopped or failed.
+// The status bar item of a run: building, booting, serving or debugging at a clickable URL, stopped or failed.
 import * as vscode from 'vscode';
 
 export type RunState =
@@ -6,9 +6,11 @@ export type RunState =
   | { kind: 'building' }
   | { kind: 'booting' }
   | { kind: 'serving'; url: string }
+  /** An F5 session's run (the guest may be held at a breakpoint). */
+  | { kind: 'debugging'; url: string }
   | { kind: 'failed'; reason: string };
 
-/** The status bar item of the run: building / booting / serving at a clickable URL / stopped / failed. */
+/** The status bar item of the run: building / booting / serving or debugging at a clickable URL / stopped / failed. */
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('uniwasm.run', vscode.StatusBarAlignment.Left, 50);
 
@@ -22,6 +24,7 @@ export class RunStatusBar implements vscode.Disposable {
     const item = this.item;
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'uniwasm.serving', state.kind === 'serving');
+    void vscode.commands.executeCommand('setContext', 'uniwasm.debugging', state.kind === 'debugging');
     switch (state.kind) {
       case 'stopped':
         item.text = '$(debug-stop) Uniwasm: stopped';
@@ -41,6 +44,11 @@ export class RunStatusBar implements vscode.Disposable {
       case 'serving':
         item.text = `$(globe) Uniwasm: serving ${state.url}`;
         item.tooltip = `Open ${state.url}/hello`;
+        item.command = 'uniwasm.openHello';
+        break;
+      case 'debugging':
+        item.text = `$(debug) Uniwasm: debugging ${state.url}`;
+        item.tooltip = `The app runs under the debugger: open ${state.url}/hello`;
         item.command = 'uniwasm.openHello';
         break;
       case 'failed':

@@ -49,6 +49,14 @@ export interface HttpEvent extends Received {
   respBody: Buffer;
 }
 
+/** A request the app begins: in flight until the `http` event of the same boot and id. */
+export interface HttpStartEvent extends Received {
+  type: 'http_start';
+  id: number;
+  method: string;
+  path: string;
+}
+
 export interface KvEvent extends Received {
   type: 'kv';
   /** The HTTP request id the call happened in; undefined outside a request (e.g. in `init`). */
@@ -82,7 +90,7 @@ export interface HeapEvent extends Received {
   total: number;
 }
 
-export type TraceEvent = HelloEvent | HttpEvent | KvEvent | HeapEvent;
+export type TraceEvent = HelloEvent | HttpStartEvent | HttpEvent | KvEvent | HeapEvent;
 
 /**
  * The header the host's readiness probe (src/run/session.ts) sends, so its request, which every run
@@ -188,6 +196,8 @@ export function decodeTraceLine(line: string, recvMs: number, boot = 0): Decoded
     switch (type) {
       case 'hello':
         return { kind: 'event', event: { type, ...base, boot: boot + 1, version: f.uint('v'), kernel: f.str('kernel', false), app: f.str('app', false) } };
+      case 'http_start':
+        return { kind: 'event', event: { type, ...base, id: f.uint('id'), method: f.str('method'), path: f.str('path') } };
       case 'http':
         return {
           kind: 'event',

@@ -7,7 +7,7 @@ import { Correlator, type KvRow, type MonitorCommand } from './correlate';
 import { rowSubject, toViewRow, type ViewRow } from './format';
 import type { SignatureLookup } from './signature';
 import { matchesKv, parseKvFilter, TrafficLog, type KvFilter } from './store';
-import { isReadinessProbe, TraceDecoder, type HttpEvent, type KvEvent } from '../trace/format';
+import { isReadinessProbe, TraceDecoder, type HttpEvent, type HttpStartEvent, type KvEvent } from '../trace/format';
 
 export interface TrafficCoreOptions {
   signatures: SignatureLookup;
@@ -57,6 +57,9 @@ export class TrafficCore {
   private kvFilterText = '';
   private view: { batcher: Batcher<Queued>; post: (m: KvViewMessage) => void } | undefined;
   private readonly heapListeners: ((h: Heap) => void)[] = [];
+  /** Requests the app began and has not answered yet (by boot and id), oldest first. */
+  private readonly started = new Map<string, HttpStartEvent>();
+  private readonly inFlightListeners: (() => void)[] = [];
 
   constructor(private readonly o: TrafficCoreOptions) {
     this.decoder = new TraceDecoder(o.report);
@@ -71,7 +74,15 @@ export class TrafficCore {
   onTrace(line: string, recvMs = performance.now()): void {
     const e = this.decoder.decode(line, recvMs);
     switch (e?.type) {
+      case 'hello':
+        this.endRequests(); // a new boot: the last one's requests will never be answered
+        break;
+      case 'http_start':
+        this.started.set(requestKey(e), e);
+        this.inFlightChanged();
+        break;
       case 'http':
+        if (this.started.delete(requestKey(e))) this.inFlightChanged();
         if (!isReadinessProbe(e)) this.http.add(e); // every run makes one: noise in the views
         break;
       case 'kv':
@@ -97,6 +108,22 @@ export class TrafficCore {
 
   onHeap(listener: (h: Heap) => void): void {
     this.heapListeners.push(listener);
+  }
+
+  /** The requests the app is in now (stopped at a breakpoint, or slow), newest first. */
+  inFlight(): HttpStartEvent[] {
+    return [...this.started.values()].reverse();
+  }
+
+  onInFlightChange(listener: () => void): void {
+    this.inFlightListeners.push(listener);
+  }
+
+  /** The guest is gone (run ended) or rebooted: no request it began will be answered. */
+  endRequests(): void {
+    if (!this.started.size) return;
+    this.started.clear();
+    this.inFlightChanged();
   }
 
   /** KeyValue rows made while serving `e`. */
@@ -160,8 +187,17 @@ export class TrafficCore {
     this.view.post({ type: 'reset', rows, filter: this.kvFilterText, paused: this.kv.paused, maxRows: this.viewRows });
   }
 
+  private inFlightChanged(): void {
+    for (const l of this.inFlightListeners) l();
+  }
+
   private onRow(row: KvRow, isNew: boolean): void {
     if (isNew && !this.kv.add(row)) return;
     if (this.view && (!this.kvFilterText || matchesKv(this.kvFilter, rowSubject(row)))) this.view.batcher.push({ row, isNew });
   }
+}
+
+/** A request's identity across boots: ids restart with each boot. */
+export function requestKey(e: { boot: number; id: number }): string {
+  return `${e.boot}-${e.id}`;
 }

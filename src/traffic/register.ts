@@ -95,6 +95,7 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
     },
     runEnded() {
       setRunning(false);
+      core.endRequests();
       void stopMonitor();
     },
   };

@@ -1,11 +1,12 @@
-// The "HTTP Requests" tree: the guest's requests newest first, live. Selecting one opens a read-only
-// document with its headers, body previews and the KeyValue calls it made.
+// The "HTTP Requests" tree: the guest's requests newest first, live, the ones the app is still in
+// (stopped at a breakpoint) on top. Selecting one opens a read-only document with its headers, body
+// previews and the KeyValue calls it made.
 import * as vscode from 'vscode';
-import type { TrafficCore } from './core';
+import { requestKey as key, type TrafficCore } from './core';
 import { durationText, requestDetails } from './format';
 import { bodyComplete, replayRequest } from './replay';
 import { matchesHttp, parseHttpFilter, type HttpFilter } from './store';
-import type { HttpEvent } from '../trace/format';
+import type { HttpEvent, HttpStartEvent } from '../trace/format';
 
 export const REQUESTS_VIEW = 'uniwasm.requests';
 export const DETAILS_SCHEME = 'uniwasm-request';
@@ -14,12 +15,13 @@ const SHOWN = 1000;
 /** The tree refreshes at most this often, however fast requests come. */
 const REFRESH_MS = 300;
 
-const key = (e: HttpEvent) => `${e.boot}-${e.id}`;
+/** A row: a request answered, or one the app is still in. */
+type Row = HttpEvent | HttpStartEvent;
 
-export class RequestsView implements vscode.TreeDataProvider<HttpEvent>, vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<HttpEvent | undefined>();
+export class RequestsView implements vscode.TreeDataProvider<Row>, vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Row | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly view: vscode.TreeView<HttpEvent>;
+  private readonly view: vscode.TreeView<Row>;
   private filter: HttpFilter = {};
   private filterText = '';
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -33,13 +35,18 @@ export class RequestsView implements vscode.TreeDataProvider<HttpEvent>, vscode.
     this.view = vscode.window.createTreeView(REQUESTS_VIEW, { treeDataProvider: this, showCollapseAll: false });
     const unsubscribe = core.http.onChange(() => this.scheduleRefresh());
     core.onHeap(() => this.updateMessage());
+    core.onInFlightChange(() => this.scheduleRefresh());
     this.disposables.push(
       this.view,
+      // A request in flight reads "paused" while the debugger holds the guest.
+      vscode.debug.onDidChangeActiveStackItem(() => {
+        if (core.inFlight().length) this.scheduleRefresh();
+      }),
       this.changed,
       { dispose: unsubscribe },
       vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, this),
       vscode.commands.registerCommand('uniwasm.traffic.showRequest', (e: HttpEvent) => this.show(e)),
-      vscode.commands.registerCommand('uniwasm.traffic.replayRequest', (e?: HttpEvent) => this.replay(e ?? this.view.selection[0])),
+      vscode.commands.registerCommand('uniwasm.traffic.replayRequest', (e?: HttpEvent) => this.replay(e ?? this.view.selection.find((r): r is HttpEvent => r.type === 'http'))),
       vscode.commands.registerCommand('uniwasm.traffic.clearRequests', () => core.http.clear()),
       vscode.commands.registerCommand('uniwasm.traffic.filterRequests', () => this.askFilter()),
       vscode.commands.registerCommand('uniwasm.traffic.pauseRequests', () => this.setPaused(true)),
@@ -49,7 +56,8 @@ export class RequestsView implements vscode.TreeDataProvider<HttpEvent>, vscode.
     this.updateMessage();
   }
 
-  getTreeItem(e: HttpEvent): vscode.TreeItem {
+  getTreeItem(e: Row): vscode.TreeItem {
+    if (e.type === 'http_start') return inFlightItem(e, guestPaused());
     const item = new vscode.TreeItem(`${e.method} ${e.path}`, vscode.TreeItemCollapsibleState.None);
     item.id = key(e);
     item.description = `${e.status} · ${durationText(e.durUs)}`;
@@ -64,8 +72,9 @@ export class RequestsView implements vscode.TreeDataProvider<HttpEvent>, vscode.
     return item;
   }
 
-  getChildren(parent?: HttpEvent): HttpEvent[] {
-    return parent ? [] : this.core.http.list((e) => matchesHttp(this.filter, e), SHOWN);
+  getChildren(parent?: Row): Row[] {
+    if (parent) return [];
+    return [...this.core.inFlight().filter((e) => matchesHttp(this.filter, e)), ...this.core.http.list((e) => matchesHttp(this.filter, e), SHOWN)];
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -145,4 +154,20 @@ export class RequestsView implements vscode.TreeDataProvider<HttpEvent>, vscode.
 
 function mib(bytes: number): string {
   return (bytes / 1048576).toFixed(1);
+}
+
+/** A request the app has begun and not answered: paused while the debugger holds the guest, else running. */
+function inFlightItem(e: HttpStartEvent, paused: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${e.method} ${e.path}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `${key(e)}-in-flight`;
+  item.description = paused ? 'in flight · paused' : 'in flight'; // short: the sidebar is narrow
+  item.tooltip = `${e.method} ${e.path}: request #${e.id}, not answered yet${paused ? ': the guest is paused in the debugger; continue to let it answer' : ''}`;
+  item.iconPath = new vscode.ThemeIcon(paused ? 'debug-pause' : 'loading~spin');
+  item.contextValue = 'uniwasm.requestInFlight';
+  return item;
+}
+
+/** True while a Uniwasm debug session is stopped (the guest holds still, its request with it). */
+function guestPaused(): boolean {
+  return vscode.debug.activeStackItem?.session.type === 'uniwasm';
 }

@@ -121,11 +121,12 @@ export function parseHttpFilter(text: string): HttpFilter {
   return f;
 }
 
-export function matchesHttp(f: HttpFilter, e: HttpEvent): boolean {
+/** Whether a request passes the filter; one not answered yet (no status) fails a status filter. */
+export function matchesHttp(f: HttpFilter, e: Pick<HttpEvent, 'method' | 'path'> & { status?: number }): boolean {
   return (
     (f.method === undefined || e.method.toUpperCase() === f.method) &&
     (f.path === undefined || e.path.includes(f.path)) &&
-    (f.status === undefined || (e.status >= f.status[0] && e.status <= f.status[1]))
+    (f.status === undefined || (e.status !== undefined && e.status >= f.status[0] && e.status <= f.status[1]))
   );
 }
 

@@ -8,7 +8,9 @@ import type {
   Diagnostic, DiagnosticKind, Func, FuncType, Ident, Include, Interface, InterfaceItem, Range, TopLevelUse,
   TypeDef, TypeRef, UseItem, UsePath, WitFile, World,
 } from './ast';
+import { PRIMITIVES } from './ast';
 import { parseWit } from './parser';
+import { withSuggestion } from './suggest';
 
 export interface WitSource {
   file: string;
@@ -53,6 +55,8 @@ export interface WitAnalysis {
 export interface TypeResolver {
   /** The definition the type name `name` denotes in `scope`, following `use` chains. */
   lookupType(scope: Scope, name: string): TypeTarget;
+  /** The interface or world a `use`, `import`, `export` or `include` path names, when it is among the files. */
+  lookupPath(scope: Scope, path: UsePath): Scope | undefined;
 }
 
 /** Parses and checks the files of one package (plus any nested packages they define). */
@@ -186,7 +190,10 @@ class Analyzer implements TypeResolver {
     if (target?.kind !== 'local') return;
     for (const n of item.names) {
       const entry = target.scope.entries.get(n.name.name.toLowerCase());
-      if (!entry) this.error(scope.file, 'unknown-name', `interface \`${target.scope.name}\` has no type \`${n.name.name}\``, n.name.range);
+      if (!entry) {
+        const message = `interface \`${target.scope.name}\` has no type \`${n.name.name}\``;
+        this.error(scope.file, 'unknown-name', withSuggestion(message, n.name.name, typeNames(target.scope)), n.name.range);
+      }
       else if (entry.kind === 'func') this.error(scope.file, 'invalid', `\`${n.name.name}\` is a function: only types can be used`, n.name.range);
     }
   }
@@ -251,13 +258,11 @@ class Analyzer implements TypeResolver {
       case 'primitive':
         return;
       case 'named':
-        if (this.lookupType(scope, t.name) === undefined) {
-          this.error(scope.file, 'unknown-type', `unknown type \`${t.name}\` in ${scope.kind} \`${scope.name}\``, t.range);
-        }
+        if (this.lookupType(scope, t.name) === undefined) this.unknownType(scope, t.name, t.range);
         return;
       case 'handle': {
         const target = this.lookupType(scope, t.resource.name);
-        if (target === undefined) this.error(scope.file, 'unknown-type', `unknown type \`${t.resource.name}\` in ${scope.kind} \`${scope.name}\``, t.resource.range);
+        if (target === undefined) this.unknownType(scope, t.resource.name, t.resource.range);
         else if (target !== 'external' && this.aliased(target).def.kind !== 'resource') {
           this.error(scope.file, 'invalid', `\`${t.mode}<${t.resource.name}>\` needs a resource, and \`${t.resource.name}\` is not one`, t.resource.range);
         }
@@ -283,6 +288,11 @@ class Analyzer implements TypeResolver {
         if (t.inner) this.checkType(scope, t.inner);
         return;
     }
+  }
+
+  private unknownType(scope: Scope, name: string, range: Range): void {
+    const message = `unknown type \`${name}\` in ${scope.kind} \`${scope.name}\``;
+    this.error(scope.file, 'unknown-type', withSuggestion(message, name, [...typeNames(scope), ...PRIMITIVES]), range);
   }
 
   /** Follows `type a = b;` aliases to the definition they name (stops on cycles). */
@@ -390,7 +400,8 @@ class Analyzer implements TypeResolver {
     const found = this.findPath(file, pkg, path, true);
     if (found === undefined) {
       const where = path.package ? `package \`${path.package}\`` : pkg.name ? `package \`${pkg.name}\`` : 'this package';
-      this.error(file, 'unknown-name', `no interface or world \`${path.name.name}\` in ${where}`, path.name.range);
+      const names = [...(path.package ? [] : pkg.items.values())].map((i) => i.name);
+      this.error(file, 'unknown-name', withSuggestion(`no interface or world \`${path.name.name}\` in ${where}`, path.name.name, names), path.name.range);
     }
     return found;
   }
@@ -413,6 +424,11 @@ class Analyzer implements TypeResolver {
     return scope ? { kind: 'local', scope } : undefined;
   }
 
+  lookupPath(scope: Scope, path: UsePath): Scope | undefined {
+    const found = this.findPath(scope.file, scope.pkg, path, true);
+    return found?.kind === 'local' ? found.scope : undefined;
+  }
+
   /** The type `name` denotes in `scope`, following `use` chains; `seen` guards `use` cycles. */
   lookupType(scope: Scope, name: string, seen = new Set<Entry>()): TypeTarget {
     const entry = scope.entries.get(name.toLowerCase());
@@ -430,8 +446,14 @@ class Analyzer implements TypeResolver {
   }
 }
 
-function pathText(p: UsePath): string {
+/** A `use`/`import` path as written: `ns:pkg/name@version` or the bare name. */
+export function pathText(p: UsePath): string {
   return p.package ? `${p.package}/${p.name.name}${p.version ? `@${p.version}` : ''}` : p.name.name;
+}
+
+/** The names a scope defines or `use`s as types. */
+function typeNames(scope: Scope): string[] {
+  return [...scope.entries.values()].filter((e) => e.kind !== 'func').map((e) => entryName(e).name);
 }
 
 function entryName(e: Entry): Ident {

@@ -6,3 +6,8 @@ export {
   functionSignature, functionSignatures, resolveType, resolvedText, typeText,
   type FunctionSignature, type ResolvedType, type SignatureParam, type TypedValue,
 } from './signature';
+export { closestName } from './suggest';
+export {
+  allDefinitions, allReferences, definitionAt, documentSymbols, hoverText, referencesTo,
+  type Definition, type Reference, type SymbolKind, type WitSymbol,
+} from './navigate';

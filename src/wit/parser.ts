@@ -83,7 +83,7 @@ class Parser {
 
   private nestedPackage(meta: ItemMeta, start: Position, name: PackageName): NestedPackage {
     const items: NestedPackage['items'] = [];
-    this.block(() => items.push(this.packageItem(this.meta())));
+    this.block(() => items.push(this.packageItem(this.meta())), ['package']);
     return { ...meta, kind: 'package', name, items, range: this.rangeFrom(start) };
   }
 
@@ -479,13 +479,21 @@ class Parser {
     return items;
   }
 
-  /** `{ item* }` where each item recovers on its own. */
-  private block(item: () => void): void {
+  /**
+   * `{ item* }` where each item recovers on its own. A block still open when the file ends or when
+   * a keyword that cannot start one of its items begins a line's item (`stopAt`) is reported at its
+   * `{` and closed there, so the items after it are parsed and checked as usual.
+   */
+  private block(item: () => void, stopAt: readonly string[] = ['interface', 'world', 'package']): void {
     if (++this.depth > MAX_DEPTH) this.fail('blocks nested too deeply');
     try {
+      const open = this.tok.range;
       this.expectOp('{');
-      while (!this.isOp('}') && this.tok.kind !== 'eof') this.item(item, false);
-      this.expectOp('}');
+      while (!this.isOp('}') && this.tok.kind !== 'eof' && !stopAt.some((kw) => this.isKeyword(kw))) this.item(item, false);
+      if (this.eatOp('}')) return;
+      const before = this.tok.kind === 'eof' ? 'the end of the file' : `\`${this.tok.value}\` on line ${this.tok.range.start.line}`;
+      this.error('syntax', `this \`{\` is not closed: \`}\` expected before ${before}`, open);
+      this.braces = Math.max(0, this.braces - 1);
     } finally {
       this.depth--;
     }

@@ -1,8 +1,7 @@
 // Puts the diagnostics of the workspace's .wit files into VS Code's Problems panel.
 import * as vscode from 'vscode';
-import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { analyzeWit, type WitSource } from './analyze';
+import { dirname } from 'node:path';
+import { analyzeFolder } from './folder';
 
 /**
  * WIT diagnostics in the Problems panel. A WIT package is a folder of .wit files, so a change to one
@@ -33,14 +32,9 @@ export class WitProblems implements vscode.Disposable {
 
   /** Analyzes the folder's .wit files and replaces their diagnostics. */
   async check(folder: string): Promise<void> {
-    const open = new Map(vscode.workspace.textDocuments.filter((d) => d.languageId === 'wit').map((d) => [d.uri.fsPath, d.getText()]));
-    const names = (await readdir(folder)).filter((n) => n.endsWith('.wit'));
-    const sources: WitSource[] = await Promise.all(names.map(async (n) => {
-      const file = join(folder, n);
-      return { file, text: open.get(file) ?? (await readFile(file, 'utf8')) };
-    }));
+    const { sources, analysis } = await analyzeFolder(folder);
     const byFile = new Map<string, vscode.Diagnostic[]>(sources.map((s) => [s.file, []]));
-    for (const d of analyzeWit(sources).diagnostics) {
+    for (const d of analysis.diagnostics) {
       const { start, end } = d.range;
       const range = new vscode.Range(start.line - 1, start.column - 1, end.line - 1, end.column - 1);
       const diagnostic = new vscode.Diagnostic(range, d.message, vscode.DiagnosticSeverity.Error);

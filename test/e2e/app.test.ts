@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,21 @@ test('PUT /bar stores the body in Redis; GET /foo reads it back, and redis-cli a
   assert.equal(await get.text(), body);
 });
 
+test('a 2 MiB body, over the old 1 MiB limit, is stored and read back whole', async () => {
+  const body = Buffer.alloc(2 << 20, 'uniwasm ');
+  const put = await fetch(`${url}/bar`, { method: 'PUT', body });
+  assert.equal(put.status, 200, await put.text());
+  const get = await fetch(`${url}/foo`);
+  assert.equal(get.status, 200);
+  assert.ok(Buffer.from(await get.arrayBuffer()).equals(body), 'GET /foo returns the 2 MiB byte for byte');
+});
+
+test('two Host headers get 400 (RFC 9112 §3.2), and the server goes on answering', async () => {
+  const reply = await rawExchange(url, 'GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+  assert.match(reply, /^HTTP\/1\.1 400 /);
+  assert.equal((await fetch(`${url}/hello`)).status, 200);
+});
+
 test('an unknown route is 404 and a wrong method 405', async () => {
   assert.equal((await fetch(`${url}/no/such/route`)).status, 404);
   assert.equal((await fetch(`${url}/hello`, { method: 'DELETE' })).status, 405);
@@ -116,6 +131,26 @@ test('a handler that traps gets 500 and the next request succeeds; one out of fu
     assert.equal((await fetch(`${guestUrl}/hello`)).status, 200);
     assert.equal((await fetch(`${guestUrl}/spin`)).status, 504);
     assert.equal((await fetch(`${guestUrl}/hello`)).status, 200);
+  } finally {
+    await stopCli(guest);
+  }
+});
+
+test('an app serving 0.0.0.0:8080 fails the boot naming the kernel\'s port, and runs with --kernel-arg port=8080', async () => {
+  const wat = readFileSync(join(productRoot(), 'kernel', 'runtime', 'tests', 'guests', 'demo.wat'), 'utf8');
+  assert.ok(wat.includes('"0.0.0.0:3000"'));
+  writeFileSync(join(work, 'on-8080.wat'), wat.replace('"0.0.0.0:3000"', '"0.0.0.0:8080"'));
+  const wasm = join(work, 'on-8080.wasm');
+  execFileSync('wat2wasm', [join(work, 'on-8080.wat'), '-o', wasm]);
+  const refused = await runCli(['run', '--app', wasm, '--port', String(await freePort())]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /the guest failed to boot/);
+  assert.match(refused.stderr, /cannot serve 0\.0\.0\.0:8080: the kernel listens on port 3000; serve on port 3000, or boot with the kernel argument port=8080/, refused.stderr);
+  const guest = startCli(['run', '--app', wasm, '--port', String(await freePort()), '--kernel-arg', 'port=8080']);
+  try {
+    const guestUrl = await waitForReady(guest);
+    assert.equal(await (await fetch(`${guestUrl}/hello`)).text(), 'hello, world');
+    assert.match(guest.stdout(), /ready: listening on 10\.0\.2\.15:8080/);
   } finally {
     await stopCli(guest);
   }

@@ -37,6 +37,9 @@ test('run boots, prints ready, answers HTTP, and SIGTERM leaves no QEMU or Redis
   assert.equal(await cli.exited, 0);
   assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuNeedle), [], 'no QEMU left');
   assert.deepEqual(pidsMatching('redis-server', `:${redisPort}`), [], 'no Redis left');
+  // The stop is told as one, not in QEMU's words ("terminating on signal 15 from pid …" reads like a crash).
+  assert.match(cli.stdout(), /^uniwasm: stopped$/m);
+  assert.doesNotMatch(cli.stdout() + cli.stderr(), /terminating on signal/);
 });
 
 /** Waits for the `ready URL` line on `child`'s stdout (a CLI started by another program). */

@@ -1,5 +1,5 @@
 // A malformed-request storm against a running guest, from raw sockets: random bytes, mutated
-// requests, limits (431, 413, 414), bad framing (400, 501), slow clients and more connections
+// requests, limits (431, 413, 414), bad framing (400, 501), slow clients (408) and more connections
 // than the guest's 64-socket pool. QEMU must survive all of it and serve GET /hello afterwards.
 // Real QEMU under TCG; the guest is the hand-written demo of the runtime's tests.
 import { test } from 'node:test';
@@ -117,25 +117,27 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
     assert.equal((await fetch(`${url}/hello`)).status, 200);
     const next = random(seed);
 
-    // A client that never finishes its head, one byte per 100 ms: the guest drops it after its
-    // 10 s request timeout. It runs through everything below.
+    // A client that never finishes its head, one byte per 100 ms: the guest answers it 408 and
+    // closes after its 10 s request timeout. It runs through everything below. (The client's own
+    // limit is only a safety net: a starved TCG guest may take longer than 10 s of host time.)
     const endless = Buffer.from(`GET /hello HTTP/1.1\r\nHost: storm\r\nX-Slow: ${'s'.repeat(200)}`);
     const slowStart = Date.now();
-    const slowest = exchange(port, [...endless].map((b) => Buffer.from([b])), { gapMs: 100, keepOpen: true, timeoutMs: 20_000 });
+    const slowest = exchange(port, [...endless].map((b) => Buffer.from([b])), { gapMs: 100, keepOpen: true, timeoutMs: 120_000 });
 
     // Statuses decided by the head.
     const cases: [string, string, number][] = [
       ['oversized headers', `GET /hello HTTP/1.1\r\nHost: storm\r\n${'X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(40)}${'X-Big: ' + 'b'.repeat(17_000)}\r\n\r\n`, 431],
-      ['too many headers', `GET /hello HTTP/1.1\r\nHost: storm\r\n${'X-N: 1\r\n'.repeat(70)}\r\n`, 431],
-      ['oversized body', 'PUT /kv/big HTTP/1.1\r\nHost: storm\r\nContent-Length: 2000000\r\n\r\n', 413],
+      ['too many headers', `GET /hello HTTP/1.1\r\nHost: storm\r\n${'X-N: 1\r\n'.repeat(100)}\r\n`, 431],
+      ['oversized body', `PUT /kv/big HTTP/1.1\r\nHost: storm\r\nContent-Length: ${(8 << 20) + 1}\r\n\r\n`, 413],
       ['non-numeric Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: abc\r\n\r\n', 400],
       ['negative Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: -1\r\n\r\n', 400],
       ['conflicting Content-Length', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 400],
       ['a transfer coding other than chunked', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
       ['chunked and Content-Length at once', 'PUT /kv/x HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n', 400],
       ['a malformed chunk size', 'PUT /bar HTTP/1.1\r\nHost: storm\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n', 400],
-      ['URI too long', `GET /${'u'.repeat(5000)} HTTP/1.1\r\nHost: storm\r\n\r\n`, 414],
+      ['URI too long', `GET /${'u'.repeat(8192)} HTTP/1.1\r\nHost: storm\r\n\r\n`, 414],
       ['no Host', 'GET /hello HTTP/1.1\r\n\r\n', 400],
+      ['two Hosts', 'GET /hello HTTP/1.1\r\nHost: storm\r\nHost: other\r\n\r\n', 400],
       ['unknown method', 'BREW /pot HTTP/1.1\r\nHost: storm\r\n\r\n', 501],
       ['HTTP/2.0', 'GET /hello HTTP/2.0\r\nHost: storm\r\n\r\n', 505],
     ];
@@ -201,11 +203,12 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
     alive('after the crowd');
     assert.equal(await statusOf(port, hello), 200, 'serving after the crowd');
 
-    // The endless client was dropped at its 10 s request timeout (plus polling slack).
+    // The endless client was answered 408 and dropped at its 10 s request timeout, not before.
     const endlessEnd = await slowest.done;
     assert.ok(!endlessEnd.timedOut, 'the guest dropped the endless client');
+    assert.equal(status(endlessEnd.data), 408, `the endless client is told 408: ${JSON.stringify(endlessEnd.data.toString('latin1'))}`);
     const heldMs = endlessEnd.endedAt - slowStart;
-    assert.ok(heldMs > 9_000 && heldMs < 14_000, `the endless client was dropped after ${heldMs} ms`);
+    assert.ok(heldMs > 9_000, `the endless client was dropped after ${heldMs} ms`);
     t.diagnostic(`the endless client was dropped after ${heldMs} ms`);
 
     alive('at the end');

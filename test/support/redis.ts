@@ -29,6 +29,22 @@ export class TestRedis {
     await once(this.child, 'exit');
   }
 
+  /** Stops the server without closing its sockets (SIGSTOP): commands wait in its receive queue. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Whether a client's bytes wait unread on one of the server's connections (a paused server's). */
+  hasUnreadCommand(): boolean {
+    // ss prints `Recv-Q Send-Q Local Peer` for each established connection on the server's port.
+    const lines = execFileSync('ss', ['-tnH', 'state', 'established', `( sport = :${this.port} )`], { encoding: 'utf8' });
+    return lines.split('\n').some((line) => Number(line.trim().split(/\s+/)[0]) > 0);
+  }
+
   /** Runs redis-cli against this server and returns its output, trimmed. */
   cli(...args: string[]): string {
     return execFileSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' }).trim();

@@ -3,8 +3,11 @@
 // F5 (the adapter builds the app with UNIWASM_PROFILE=debug, so the module has DWARF), GET /hello
 // from Node stops the app, and the editor shows the stop: the paused-line highlight on that line,
 // the Call Stack with the C handler in app.c under the `handle-hello` export. F5 again lets the
-// answer out, Shift+F5 ends the session and its QEMU. The same in a workspace with the C component's
-// sources (examples/http-component-c): the stop in `hello`, under `dispatch`.
+// answer out, Shift+F5 ends the session and its QEMU. While stopped, the Uniwasm sidebar shows the
+// request as in flight, paused in the debugger (and the demo's KeyValue calls), the status bar says
+// "debugging"; once continued the request is answered there. The same in a workspace with the C
+// component's sources (examples/http-component-c): the stop in `hello`, under `dispatch`. And F5 while
+// Run serves the port asks to stop the run, then debugs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +15,10 @@ import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { helloBodyLine } from '../support/debug';
 import { pidsMatching, qemuOfRun } from '../support/processes';
-import { REPO, RUNS, type CodeServer, type Page, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace, packageWithKernel } from './harness';
+import {
+  REPO, RUNS, type CodeServer, type Page, kvFrame, runCommand, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace,
+  packageWithKernel,
+} from './harness';
 
 let server: CodeServer;
 let port: number;
@@ -23,7 +29,8 @@ before(async () => {
   exampleWorkspace(workspace, 'http-server-demo', 'debug-ui-app');
   copyComponent(componentWorkspace);
   port = await freePort();
-  server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port } });
+  // The port attributes API is a proposal VS Code enables per extension: on, so the Ports view can be checked.
+  server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port }, proposedApiFor: ['uniwasm.uniwasm'] });
 });
 
 /**
@@ -81,18 +88,50 @@ interface Expected {
   caller: RegExp;
   /** Names the screenshots. */
   name: string;
+  /** A KeyValue call the app makes at boot, as the KeyValue Traffic view shows it; none for an app without KeyValue. */
+  bootKv?: string;
+}
+
+/** Opens the app's app.c in the editor and puts the cursor in it (F5 without a launch.json picks the debugger for C: ours). */
+async function openAppC(page: Page): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('app.c');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'app.c' }).first().click();
+  await page.locator('.editor-instance .monaco-editor').first().waitFor();
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+}
+
+/** Waits until no QEMU serves the test's port. */
+async function noQemuLeft(page: Page): Promise<void> {
+  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length; ) {
+    assert.ok(Date.now() < deadline, 'QEMU still runs after Stop');
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The HTTP Requests row of GET /hello. */
+const helloRow = (page: Page) => page.locator('.monaco-list-row', { hasText: 'GET /hello' }).first();
+
+/** While the app is stopped in GET /hello: the sidebar shows that request in flight, paused, and the status bar says "debugging". */
+async function sidebarWhileStopped(page: Page, e: Expected): Promise<void> {
+  await statusBarText(page, `Uniwasm: debugging http://127.0.0.1:${port}`);
+  await runCommand(page, 'Uniwasm: Focus on HTTP Requests View');
+  await helloRow(page).waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-list-row', { hasText: 'GET /hello' }).filter({ hasText: 'in flight · paused' }).first().waitFor({ timeout: 30_000 });
+  if (e.bootKv) {
+    await runCommand(page, 'Uniwasm: Focus on KeyValue Traffic View');
+    const kv = await kvFrame(page);
+    await kv.locator('tbody tr.call td.wit', { hasText: e.bootKv }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Uniwasm: Focus on HTTP Requests View');
+  }
+  await screenshot(page, `${e.name}-request-in-flight-in-sidebar`);
 }
 
 /** F9 on `line` of app.c, F5, GET /hello: the stop in the editor and the Call Stack; continue → 200; Stop → no QEMU. */
 async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
   const { line } = e;
   await statusBarText(page, 'Uniwasm: stopped', 60_000);
-  // The app's source in the editor: F5 without a launch.json picks the debugger for C (ours).
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill('app.c');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'app.c' }).first().click();
-  await page.locator('.editor-instance .monaco-editor').first().waitFor();
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await openAppC(page);
 
   // Go to the line (Ctrl+G) and toggle a breakpoint there (F9).
   await page.keyboard.press('Control+G');
@@ -109,6 +148,8 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
 
   await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
   await page.keyboard.press('F5');
+  // From the start of the launch the status bar says what goes on: the debug build, then the debugged run.
+  await statusBarText(page, /Uniwasm: (building|debugging)/);
   const url = `http://127.0.0.1:${port}`;
   // Launching builds (debug profile), instruments and boots; the guest answers (404 on /) once it serves.
   for (const deadline = Date.now() + 180_000; !(await fetch(`${url}/`).then(() => true, () => false)); ) {
@@ -130,27 +171,75 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
   assert.ok(rows.slice(top + 1).some((r) => e.caller.test(r)), rows.join('\n'));
   assert.equal(pidsMatching('qemu-system-x86_64', qemuOfRun(port), 'wasm_debug=').length, 1, 'the instrumented app runs');
   await screenshot(page, `${e.name}-stopped-at-line-in-app-c`);
+  await sidebarWhileStopped(page, e);
 
   await page.keyboard.press('F5');
   const res = await answer;
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'hello, world\n');
+  // Answered: the row leaves "in flight" for its status.
+  await page.locator('.monaco-list-row', { hasText: 'GET /hello' }).filter({ hasText: '200' }).first().waitFor({ timeout: 30_000 });
+  assert.doesNotMatch(await helloRow(page).innerText(), /in flight/);
   await screenshot(page, `${e.name}-continued`);
 
   await page.keyboard.press('Shift+F5');
-  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length; ) {
-    assert.ok(Date.now() < deadline, 'QEMU still runs after Stop');
-    await page.waitForTimeout(200);
-  }
+  await noQemuLeft(page);
+  await statusBarText(page, 'Uniwasm: stopped');
 }
 
 test('F9 on a line of handle-hello in app.c, F5, GET /hello stops there in the editor, continue answers 200, stop leaves no QEMU', async () => {
   await withWorkbench(server.workbenchUrl, 'debug-ui', (page) =>
-    breakpointAtLine(page, { line: helloBodyLine(), top: /exports_http_server_demo_handle_hello/, caller: /handle-hello/, name: 'debug-ui' }));
+    breakpointAtLine(page, {
+      line: helloBodyLine(), top: /exports_http_server_demo_handle_hello/, caller: /handle-hello/, name: 'debug-ui',
+      bootKv: 'keyvalue.open(name: string = "my-container")',
+    }));
 });
 
 test('a component: F9 in hello() of its app.c, F5, GET /hello stops there under dispatch, continue answers 200', async () => {
   const url = `${server.url}/?folder=${encodeURIComponent(componentWorkspace)}`;
   await withWorkbench(url, 'debug-ui-component', (page) =>
     breakpointAtLine(page, { line: componentHelloLine(), top: /^hello\b|\bhello\b.*app\.c/, caller: /dispatch/, name: 'debug-ui-component' }));
+});
+
+test('F5 while Run serves the port asks to stop the run, then debugs on that port', async () => {
+  await withWorkbench(server.workbenchUrl, 'debug-ui-while-running', async (page) => {
+    await statusBarText(page, 'Uniwasm: stopped', 60_000);
+    await runCommand(page, 'Uniwasm: Run Unikernel');
+    await statusBarText(page, `serving http://127.0.0.1:${port}`, 180_000);
+    const served = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
+    assert.equal(served.length, 1, 'Run serves');
+
+    await openAppC(page);
+    await page.keyboard.press('F5');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'the port the debugger needs' });
+    await dialog.waitFor({ timeout: 60_000 });
+    await screenshot(page, 'debug-ui-while-running-asks');
+    await dialog.locator('.monaco-button', { hasText: 'Stop Run and Debug' }).click();
+
+    // The run's QEMU goes, the debugger's (the instrumented app) comes on the same port.
+    await statusBarText(page, `Uniwasm: debugging http://127.0.0.1:${port}`, 180_000);
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)).filter((pid) => served.includes(pid)), [], 'the run stopped');
+    const debugged = pidsMatching('qemu-system-x86_64', qemuOfRun(port), 'wasm_debug=');
+    assert.equal(debugged.length, 1, 'the debugger boots the app');
+    await screenshot(page, 'debug-ui-while-running-debugging');
+
+    // The Ports view: VS Code forwards the app's port, not the run's own Redis and gdbstub. They all
+    // listen from QEMU's start on, so once the app's port is listed the others would be too.
+    const qemuLine = readFileSync(`/proc/${debugged[0]}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    const gdb = /-gdb tcp:127\.0\.0\.1:(\d+)/.exec(qemuLine)?.[1];
+    const redis = /\bredis=10\.0\.2\.2:(\d+)/.exec(qemuLine)?.[1];
+    assert.ok(gdb && redis, qemuLine);
+    await runCommand(page, 'Ports: Focus on Ports View');
+    const portRows = page.locator('.part.panel .monaco-list-row');
+    await portRows.filter({ hasText: String(port) }).first().waitFor({ timeout: 60_000 });
+    // A row opens with its port (its process column names QEMU's command line, which holds the others' numbers).
+    const listed = await portRows.evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').trim()));
+    const forwarded = (p: string) => listed.some((r) => new RegExp(`^${p}\\b`).test(r));
+    assert.ok(!forwarded(gdb) && !forwarded(redis), `gdbstub ${gdb} and Redis ${redis} are not forwarded:\n${listed.join('\n')}`);
+    await screenshot(page, 'debug-ui-ports');
+
+    await page.keyboard.press('Shift+F5');
+    await noQemuLeft(page);
+    await statusBarText(page, 'Uniwasm: stopped');
+  });
 });

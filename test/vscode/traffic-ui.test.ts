@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { pidsMatching, qemuOfRun } from '../support/processes';
-import type { Frame } from '../../.uniwasm/vscode-tools/node_modules/playwright-core';
 import {
-  type CodeServer, exampleWorkspace, packageWithKernel, type Page, runCommand, RUNS, screenshot, startCodeServer,
+  type CodeServer, exampleWorkspace, kvFrame, packageWithKernel, type Page, runCommand, RUNS, screenshot, startCodeServer,
   statusBarText, withWorkbench,
 } from './harness';
 
@@ -24,20 +23,6 @@ before(async () => {
 });
 
 after(() => server?.stop());
-
-/**
- * The KeyValue view's document. A webview is an iframe (VS Code's host page) holding another iframe
- * with the extension's HTML; look through every frame for the view's table.
- */
-async function kvFrame(page: Page, timeout = 30_000): Promise<Frame> {
-  for (const deadline = Date.now() + timeout; ;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator('table#rows').count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no KeyValue webview among frames: ${page.frames().map((f) => f.url()).join(' | ')}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 /** Drags the side bar's edge to the right, so the KeyValue table is readable in the screenshot. */
 async function widenSideBar(page: Page): Promise<void> {

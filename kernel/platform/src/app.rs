@@ -20,7 +20,7 @@ const COMPONENT: [u8; 4] = [0x0d, 0, 1, 0];
 
 /// Loads the app, under a Wasm-level debugger when `debug` is given; the error is a boot-failure
 /// reason. A core module gets `store` and runs its `init`; a component gets `wasi` for its WASI host.
-/// `port` is the one the kernel listens on.
+/// `port` is the one the kernel listens on: a core module's `server.serve` must name it.
 pub fn load(
     module: &[u8],
     port: u16,
@@ -29,16 +29,13 @@ pub fn load(
     tracer: Option<Box<dyn Tracer>>,
     debug: Option<DebugPort>,
 ) -> Result<Box<dyn Serve>, String> {
-    let config = AppConfig { debug, ..AppConfig::default() };
+    let config = AppConfig { debug, port, ..AppConfig::default() };
     match kind(module).map_err(|why| format!("app module is not a WebAssembly module: {why}"))? {
         Kind::Core => {
             let app = App::load_traced(module, store, tracer, config).map_err(|e| format!("app: {e}"))?;
             log::info!("app: a SpiderLightning core module, {} bytes", module.len());
             for (method, pattern, handler) in app.routes() {
                 log::info!("app: {} {pattern} -> {handler}", method.as_str());
-            }
-            if app.port().is_some_and(|p| p != port) {
-                log::warn!("app: asked for {}, serving on port {port} (kernel command line)", app.address().unwrap_or(""));
             }
             Ok(Box::new(app))
         }

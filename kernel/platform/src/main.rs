@@ -104,7 +104,8 @@ fn parse_cmdline(raw: &[u8]) -> Settings {
 
 /// The poll loop: network in, sockets served, network out, sleep until the next event.
 fn serve(net: &RefCell<net::Net>, mut app: Box<dyn Serve>, settings: &Settings) -> ! {
-    let mut http = http::HttpServer::new(&mut net.borrow_mut(), settings.port);
+    let limits = uniwasm_runtime::http::Limits { max_body: settings.max_body, ..Default::default() };
+    let mut http = http::HttpServer::new(&mut net.borrow_mut(), settings.port, limits);
     let mut heap = trace::HeapReport::new();
     let mut ready = false;
     loop {

@@ -1,6 +1,7 @@
-//! The runtime's Redis client over smoltcp: a blocking [`Transport`] that runs the network
-//! (poll, sleep) until its socket can go on. A KeyValue call therefore holds up the poll loop for
-//! its round trip; frames for other sockets are still moved meanwhile, and served afterwards.
+//! The runtime's Redis client over smoltcp: a non-blocking [`Socket`] on the poll loop's network.
+//! A KeyValue call in a handler only queues its command; the poll loop moves it on and resumes
+//! the handler when the reply is in (runtime `resp::Queued`), serving other requests meanwhile.
+//! Only `wait` runs the network itself, for calls that cannot be suspended (`init`'s).
 
 use alloc::format;
 use alloc::rc::Rc;
@@ -9,7 +10,7 @@ use core::cell::RefCell;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State as TcpState;
 use uniwasm_runtime::cmdline::RedisSettings;
-use uniwasm_runtime::resp::{self, IoError, Transport};
+use uniwasm_runtime::resp::{self, IoError, Socket};
 
 use crate::clock;
 use crate::net::Net;
@@ -22,70 +23,58 @@ pub struct SmolTcp {
 }
 
 /// The client for the Redis of the command line, AUTH included.
-pub fn client(net: Rc<RefCell<Net>>, settings: &RedisSettings) -> resp::Client<SmolTcp> {
-    let transport = SmolTcp { net, addr: settings.addr, port: settings.port, socket: None };
+pub fn client(net: Rc<RefCell<Net>>, settings: &RedisSettings) -> resp::Queued<SmolTcp> {
+    let socket = SmolTcp { net, addr: settings.addr, port: settings.port, socket: None };
     let config = resp::Config { password: settings.password.clone(), username: settings.user.clone(), ..resp::Config::default() };
-    resp::Client::new(transport, config)
+    resp::Queued::new(socket, config)
 }
 
 impl SmolTcp {
-    /// Runs the network until `ready` says the socket can go on (Some) or the deadline passes.
-    fn run_until<R>(&mut self, deadline: u64, mut ready: impl FnMut(&mut Net, SocketHandle) -> Option<Result<R, IoError>>) -> Result<R, IoError> {
-        let handle = self.socket.ok_or_else(|| IoError::Failed("not connected".into()))?;
-        loop {
-            let mut net = self.net.borrow_mut();
-            net.poll();
-            if let Some(result) = ready(&mut net, handle) {
-                net.poll(); // sends what `ready` queued without waiting for the next round
-                return result;
-            }
-            if self.now_ms() >= deadline {
-                return Err(IoError::TimedOut);
-            }
-            net.wait();
-        }
+    fn handle(&self) -> Result<SocketHandle, IoError> {
+        self.socket.ok_or_else(|| IoError::Failed("not connected".into()))
     }
 }
 
-impl Transport for SmolTcp {
-    fn connect(&mut self, deadline: u64) -> Result<(), IoError> {
+impl Socket for SmolTcp {
+    fn connect(&mut self) -> Result<(), IoError> {
         self.close();
         let handle = self.net.borrow_mut().connect(self.addr, self.port).map_err(|e| IoError::Failed(format!("{e}")))?;
         self.socket = Some(handle);
-        let result = self.run_until(deadline, |net, handle| match net.tcp(handle).state() {
+        Ok(())
+    }
+
+    fn connected(&mut self) -> Option<Result<(), IoError>> {
+        let Ok(handle) = self.handle() else { return Some(Err(IoError::Failed("not connected".into()))) };
+        match self.net.borrow_mut().tcp(handle).state() {
             TcpState::Established => Some(Ok(())),
             TcpState::SynSent | TcpState::SynReceived => None,
             _ => Some(Err(IoError::Failed("connection refused".into()))),
-        });
-        if result.is_err() {
-            self.close();
         }
-        result
     }
 
-    fn send(&mut self, data: &[u8], deadline: u64) -> Result<(), IoError> {
-        let mut sent = 0;
-        self.run_until(deadline, |net, handle| {
-            let socket = net.tcp(handle);
-            if !socket.may_send() {
-                return Some(Err(IoError::Failed("connection closed".into())));
-            }
-            sent += socket.send_slice(&data[sent..]).unwrap_or(0);
-            (sent == data.len()).then_some(Ok(()))
-        })
+    fn send(&mut self, data: &[u8]) -> Result<usize, IoError> {
+        let handle = self.handle()?;
+        let mut net = self.net.borrow_mut();
+        let socket = net.tcp(handle);
+        if !socket.may_send() {
+            return Err(IoError::Failed("connection closed".into()));
+        }
+        let sent = socket.send_slice(data).unwrap_or(0);
+        net.poll(); // sends it now, not at the loop's next round
+        Ok(sent)
     }
 
-    fn recv(&mut self, buf: &mut [u8], deadline: u64) -> Result<usize, IoError> {
-        self.run_until(deadline, |net, handle| {
-            let socket = net.tcp(handle);
-            if socket.can_recv() {
-                Some(socket.recv_slice(buf).map_err(|e| IoError::Failed(format!("{e}"))))
-            } else if !socket.may_recv() {
-                Some(Ok(0)) // the server closed its side
-            } else {
-                None
-            }
-        })
+    fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, IoError> {
+        let handle = self.handle()?;
+        let mut net = self.net.borrow_mut();
+        let socket = net.tcp(handle);
+        if socket.can_recv() {
+            socket.recv_slice(buf).map(Some).map_err(|e| IoError::Failed(format!("{e}")))
+        } else if !socket.may_recv() {
+            Ok(Some(0)) // the server closed its side
+        } else {
+            Ok(None)
+        }
     }
 
     fn close(&mut self) {
@@ -99,5 +88,12 @@ impl Transport for SmolTcp {
 
     fn now_ms(&self) -> u64 {
         clock::since_boot_us() / 1000
+    }
+
+    fn wait(&mut self) {
+        let mut net = self.net.borrow_mut();
+        net.poll();
+        net.wait();
+        net.poll();
     }
 }

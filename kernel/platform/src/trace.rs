@@ -12,8 +12,10 @@ use crate::{clock, memory};
 
 const PORT: Uart = Uart(COM2);
 /// A host that stops reading for this long is not waited for: events are dropped (and counted)
-/// until it reads again, and serving goes on at full speed meanwhile.
-const STALL_US: u64 = 100_000;
+/// until it reads again, and serving goes on at full speed meanwhile. One second, not less: a
+/// loaded host (the extension host busy, both cores taken) can leave the socket unread for some
+/// hundreds of milliseconds, and the views must not lose requests to that.
+const STALL_US: u64 = 1_000_000;
 /// How often the heap is reported.
 const HEAP_EVERY_US: u64 = 1_000_000;
 

@@ -7,8 +7,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::http;
+
 /// Every key the kernel accepts, in the order the documentation lists them.
-pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe", "wasm_debug", "epoch", "seed"];
+pub const KEYS: &[&str] = &["ip", "gw", "port", "redis", "redis_user", "redis_password", "log", "probe", "wasm_debug", "epoch", "seed", "max_body"];
 
 /// An IPv4 address as four octets (kept free of any network crate).
 pub type Ipv4 = [u8; 4];
@@ -58,11 +60,24 @@ pub struct Settings {
     /// `seed=HEX` (64 hex digits): entropy from the host for the kernel's random generator when the
     /// CPU has no RDRAND.
     pub seed: Option<[u8; 32]>,
+    /// `max_body=BYTES` (or `NK`, `NM` in KiB, MiB): the largest request body accepted, 413 above
+    /// it; 8 MiB by default, at most what the ABI lifts (each body is held whole in the heap).
+    pub max_body: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { ip: IpConfig::Dhcp, port: 3000, redis: None, log: LogLevel::Info, probe: false, wasm_debug: None, epoch: None, seed: None }
+        Settings {
+            ip: IpConfig::Dhcp,
+            port: 3000,
+            redis: None,
+            log: LogLevel::Info,
+            probe: false,
+            wasm_debug: None,
+            epoch: None,
+            seed: None,
+            max_body: http::Limits::DEFAULT_BODY,
+        }
     }
 }
 
@@ -107,6 +122,7 @@ struct Raw {
     wasm_debug: Option<u32>,
     epoch: Option<u64>,
     seed: Option<[u8; 32]>,
+    max_body: Option<usize>,
 }
 
 /// Parses a whole command line. An empty line gives the defaults.
@@ -165,6 +181,10 @@ fn apply(raw: &mut Raw, key: &str, value: &str) -> Result<(), &'static str> {
         }
         "epoch" => raw.epoch = Some(parse_decimal_u64(value).ok_or("expected the Unix time in seconds")?),
         "seed" => raw.seed = Some(parse_hex32(value).ok_or("expected 64 hexadecimal digits")?),
+        "max_body" => {
+            let size = parse_size(value).filter(|&n| n <= http::Limits::MAX_BODY);
+            raw.max_body = Some(size.ok_or("expected bytes (or NK, NM in KiB, MiB) up to 16M, what the ABI lifts")?)
+        }
         _ => unreachable!("every key in KEYS has an arm"),
     }
     Ok(())
@@ -209,6 +229,7 @@ fn check(raw: Raw) -> Result<Settings, CmdlineError> {
         wasm_debug: raw.wasm_debug,
         epoch: raw.epoch,
         seed: raw.seed,
+        max_body: raw.max_body.unwrap_or(defaults.max_body),
     })
 }
 
@@ -234,6 +255,16 @@ fn parse_decimal_u64(s: &str) -> Option<u64> {
         return None;
     }
     Some(s.bytes().fold(0, |n, b| n * 10 + (b - b'0') as u64))
+}
+
+/// A byte count: decimal digits, optionally followed by `K` or `M` (KiB, MiB).
+fn parse_size(s: &str) -> Option<usize> {
+    let (digits, unit) = match s.as_bytes().last()? {
+        b'K' => (&s[..s.len() - 1], 1 << 10),
+        b'M' => (&s[..s.len() - 1], 1 << 20),
+        _ => (s, 1),
+    };
+    (parse_decimal(digits)? as usize).checked_mul(unit)
 }
 
 /// Exactly 64 hexadecimal digits, as 32 bytes.
@@ -394,11 +425,11 @@ mod tests {
     #[test]
     fn general_errors() {
         assert_eq!(err("colour=blue"),
-            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed)");
+            "unknown kernel argument `colour` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed, max_body)");
         assert_eq!(err("port=1 port=2"), "kernel argument `port` given twice");
         assert_eq!(err("quiet"), "kernel argument `quiet` is not key=value");
         assert_eq!(err("port="), "`port=`: value is empty");
-        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed)");
+        assert_eq!(err("=5"), "unknown kernel argument `` (known: ip, gw, port, redis, redis_user, redis_password, log, probe, wasm_debug, epoch, seed, max_body)");
     }
 
     #[test]
@@ -437,5 +468,16 @@ mod tests {
         assert_eq!(err("seed=abc"), "`seed=abc`: expected 64 hexadecimal digits");
         let not_hex = alloc::format!("seed={}", "g".repeat(64));
         assert!(err(&not_hex).ends_with("expected 64 hexadecimal digits"));
+    }
+
+    #[test]
+    fn max_body_key() {
+        assert_eq!(parse("").unwrap().max_body, 8 << 20);
+        assert_eq!(parse("max_body=2048").unwrap().max_body, 2048);
+        assert_eq!(parse("max_body=64K").unwrap().max_body, 64 << 10);
+        assert_eq!(parse("max_body=16M").unwrap().max_body, 16 << 20);
+        for bad in ["17M", "16777217", "1G", "M", "-1", "2m"] {
+            assert_eq!(err(&alloc::format!("max_body={bad}")), alloc::format!("`max_body={bad}`: expected bytes (or NK, NM in KiB, MiB) up to 16M, what the ABI lifts"));
+        }
     }
 }

@@ -2,12 +2,14 @@
 //! httparse), a response writer, a router with route parameters, and
 //! [`Connection`], which ties them together for one TCP connection.
 //!
-//! Request bodies need `Content-Length`; a request with `Transfer-Encoding`
-//! (chunked or any other) is answered 411 Length Required and the
-//! connection is closed. Every parse error answers with a status and closes
-//! the connection: 400 malformed, 411 Transfer-Encoding, 413 body too large,
-//! 414 URI too long, 431 header section too large or too many headers, 501
-//! unknown method, 505 HTTP version other than 1.0/1.1.
+//! Request bodies come with `Content-Length` or `Transfer-Encoding: chunked`.
+//! Every parse error answers with a status and closes the connection: 400
+//! malformed (a repeated `Host` too), 408 a request not finished in time (the
+//! platform's clock decides, [`Connection::abandon`]), 503 a body the
+//! platform has no memory left to hold (it decides too), 413 body too large,
+//! 414 URI too long, 417 an expectation other than 100-continue, 431 header
+//! section too large or too many headers, 501 unknown method or transfer
+//! coding, 505 HTTP version other than 1.0/1.1. docs/ABI.md lists them.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -101,9 +103,20 @@ pub struct Limits {
     pub max_body: usize,
 }
 
+impl Limits {
+    /// The largest body the ABI can hand an app (docs/ABI.md): a larger one could only trap.
+    pub const MAX_BODY: usize = crate::abi::MAX_LIFT_BYTES as usize;
+    /// The default: a body is held whole, then copied into the app and on (about four copies at
+    /// once); 8 MiB keeps that within the default 128 MiB guest and the app's 64 MiB memory, where
+    /// 16 MiB bodies made the demo app fail (500) and, two at once, the kernel run out of heap.
+    pub const DEFAULT_BODY: usize = 8 << 20;
+}
+
 impl Default for Limits {
+    /// 16 KiB of head (Node's default), 100 fields (Apache's), 8 KiB targets (RFC 9112 §3 asks
+    /// for at least 8000 octets of request line), 8 MiB bodies.
     fn default() -> Self {
-        Limits { max_head: 16 * 1024, max_headers: 64, max_uri: 4096, max_body: 1024 * 1024 }
+        Limits { max_head: 16 * 1024, max_headers: 100, max_uri: 8 * 1024, max_body: Limits::DEFAULT_BODY }
     }
 }
 
@@ -128,6 +141,17 @@ impl RequestParser {
 
     pub fn push(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
+    }
+
+    /// Whether bytes of a request not yet whole have arrived.
+    pub fn has_partial_request(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Drops what was received (the connection is closing): a refused body's bytes are freed
+    /// at once, not when the client goes away.
+    fn discard(&mut self) {
+        self.buf = Vec::new();
     }
 
     /// The next whole request, `Ok(None)` if more bytes are needed, or the
@@ -183,6 +207,10 @@ impl RequestParser {
                     }
                 }
             } else if h.name.eq_ignore_ascii_case("host") {
+                // Two Hosts leave the target ambiguous (RFC 9112 §3.2: 400).
+                if has_host {
+                    return Err(400);
+                }
                 has_host = true;
             } else if h.name.eq_ignore_ascii_case("expect") {
                 // The only expectation there is (RFC 9110 §10.1.1); others cannot be met.
@@ -208,7 +236,14 @@ impl RequestParser {
             if body_len > self.limits.max_body {
                 return Err(413);
             }
-            (self.buf.len() - head_len >= body_len).then(|| (self.buf[head_len..head_len + body_len].to_vec(), body_len))
+            let have = self.buf.len() - head_len;
+            // Room for the rest of the body once half of it is here: growing by doubling would
+            // hold up to twice its size, and reserving at the head would let a client claim
+            // memory it never sends.
+            if have.saturating_mul(2) >= body_len {
+                self.buf.reserve_exact((head_len + body_len).saturating_sub(self.buf.len()));
+            }
+            (have >= body_len).then(|| (Vec::new(), body_len))
         };
         let Some((bytes, body_len)) = complete else {
             // Waiting for the body: a client that asked first is told to send it (once).
@@ -217,9 +252,19 @@ impl RequestParser {
             }
             return Ok(None);
         };
-        let body = (chunked || content_length.is_some()).then_some(bytes);
+        let framed = chunked || content_length.is_some();
         self.continue_due = None;
-        self.buf.drain(..head_len + body_len);
+        // The request's bytes leave the buffer; a Content-Length body is moved, not copied.
+        let rest = self.buf.split_off(head_len + body_len);
+        let mut taken = core::mem::replace(&mut self.buf, rest);
+        let body = match (framed, chunked) {
+            (false, _) => None,
+            (true, true) => Some(bytes),
+            (true, false) => {
+                taken.drain(..head_len);
+                Some(taken)
+            }
+        };
         Ok(Some(Request { method, uri, headers, body, keep_alive: !connection_close }))
     }
 
@@ -270,9 +315,11 @@ fn origin_form(target: &str) -> Result<String, u16> {
 
 /// Decodes a chunked body (RFC 9112 §7.1) at the start of `data`: the body and the bytes it took,
 /// `Ok(None)` while incomplete, or the status for a malformed one (400) or one over `max` (413).
-/// Chunk extensions and trailers are read and dropped.
+/// Chunk extensions and trailers are read and dropped. The data is copied only once the body is
+/// complete: this runs again on every read while the body arrives.
 pub fn dechunk(data: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, u16> {
-    let mut body = Vec::new();
+    let mut chunks: Vec<core::ops::Range<usize>> = Vec::new();
+    let mut body_len = 0usize;
     let mut at = 0;
     loop {
         let Some(line_end) = find_crlf(&data[at..]) else {
@@ -289,11 +336,14 @@ pub fn dechunk(data: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, u16>
                 let Some(end) = find_crlf(&data[at..]) else { return if data.len() - at > 16 * 1024 { Err(431) } else { Ok(None) } };
                 at += end + 2;
                 if end == 0 {
+                    let mut body = Vec::with_capacity(body_len);
+                    chunks.into_iter().for_each(|chunk| body.extend_from_slice(&data[chunk]));
                     return Ok(Some((body, at)));
                 }
             }
         }
-        if body.len().saturating_add(size) > max {
+        body_len = body_len.saturating_add(size);
+        if body_len > max {
             return Err(413);
         }
         if data.len() < at + size + 2 {
@@ -302,7 +352,7 @@ pub fn dechunk(data: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, u16>
         if &data[at + size..at + size + 2] != b"\r\n" {
             return Err(400);
         }
-        body.extend_from_slice(&data[at..at + size]);
+        chunks.push(at..at + size);
         at += size + 2;
     }
 }
@@ -343,6 +393,7 @@ pub fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         409 => "Conflict",
         411 => "Length Required",
         413 => "Content Too Large",
@@ -566,17 +617,32 @@ pub fn route_error_response(found: &RouteMatch<'_>) -> Option<Response> {
     }
 }
 
+/// How the server answers one request: now, or later through [`Connection::complete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Now(Response),
+    Later,
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Reply {
+        Reply::Now(response)
+    }
+}
+
 /// One HTTP connection: feed it the bytes read from the socket, send what it
 /// writes to `out`, and close the socket once it says so (after sending).
 pub struct Connection {
     parser: RequestParser,
     open: bool,
     rejected: Option<u16>,
+    /// The request answered later: whether it was a HEAD, and whether the connection stays open.
+    awaiting: Option<(bool, bool)>,
 }
 
 impl Connection {
     pub fn new(limits: Limits) -> Self {
-        Connection { parser: RequestParser::new(limits), open: true, rejected: None }
+        Connection { parser: RequestParser::new(limits), open: true, rejected: None, awaiting: None }
     }
 
     /// The status the connection was closed with because a request could not be parsed.
@@ -584,14 +650,59 @@ impl Connection {
         self.rejected
     }
 
+    /// Whether a request waits for its response ([`complete`](Connection::complete)).
+    pub fn awaiting(&self) -> bool {
+        self.awaiting.is_some()
+    }
+
+    /// Bytes of a request not yet whole, held until it is.
+    pub fn buffered(&self) -> usize {
+        self.parser.buf.len()
+    }
+
+    /// Ends the connection for a reason of the platform's (its clock or its memory): a request
+    /// partly received is answered `status` (408 out of time, 503 out of memory; appended to
+    /// `out`, the connection closes after sending it); an idle keep-alive connection is closed
+    /// without a word (RFC 9112 §9.5). Returns whether `status` was written.
+    pub fn abandon(&mut self, status: u16, out: &mut Vec<u8>) -> bool {
+        let mid_request = self.open && self.parser.has_partial_request();
+        self.open = false;
+        self.parser.discard();
+        if mid_request {
+            write_response(&Response::status(status), false, false, out);
+            self.rejected = Some(status);
+        }
+        mid_request
+    }
+
     /// Handles every whole request in the bytes received so far (pipelined
     /// requests are answered in order) with `handle`, appending responses to
-    /// `out`. Returns whether the connection stays open.
-    pub fn receive(&mut self, data: &[u8], out: &mut Vec<u8>, mut handle: impl FnMut(&Request) -> Response) -> bool {
+    /// `out`. A request answered [`Reply::Later`] holds the ones after it until
+    /// [`complete`](Connection::complete). Returns whether the connection stays open.
+    pub fn receive<R: Into<Reply>>(&mut self, data: &[u8], out: &mut Vec<u8>, handle: impl FnMut(&Request) -> R) -> bool {
         if !self.open {
             return false;
         }
         self.parser.push(data);
+        self.answer(out, handle)
+    }
+
+    /// Writes the response of the request answered later, then goes on with the requests received
+    /// meanwhile, as [`receive`](Connection::receive) does.
+    pub fn complete<R: Into<Reply>>(&mut self, response: &Response, out: &mut Vec<u8>, handle: impl FnMut(&Request) -> R) -> bool {
+        let (head, keep_alive) = self.awaiting.take().expect("complete follows a Reply::Later");
+        write_response(response, head, keep_alive, out);
+        if !keep_alive {
+            self.open = false;
+            return false;
+        }
+        self.answer(out, handle)
+    }
+
+    fn answer<R: Into<Reply>>(&mut self, out: &mut Vec<u8>, mut handle: impl FnMut(&Request) -> R) -> bool {
+        if self.awaiting.is_some() {
+            return true;
+        }
         loop {
             match self.parser.next_request() {
                 Ok(None) => {
@@ -601,14 +712,21 @@ impl Connection {
                     return true;
                 }
                 Ok(Some(request)) => {
-                    let response = handle(&request);
-                    write_response(&response, request.method == Method::Head, request.keep_alive, out);
+                    let head = request.method == Method::Head;
+                    match handle(&request).into() {
+                        Reply::Now(response) => write_response(&response, head, request.keep_alive, out),
+                        Reply::Later => {
+                            self.awaiting = Some((head, request.keep_alive));
+                            return true;
+                        }
+                    }
                     if !request.keep_alive {
                         self.open = false;
                         return false;
                     }
                 }
                 Err(status) => {
+                    self.parser.discard();
                     write_response(&Response::status(status), false, false, out);
                     self.rejected = Some(status);
                     self.open = false;

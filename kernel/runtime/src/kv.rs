@@ -2,8 +2,9 @@
 //!
 //! The host maps the container `c` and key `k` of the guest onto the store
 //! key `c:k`, and lists a container with [`KeyValueStore::keys_with_prefix`]
-//! (`c:`), stripping the prefix. The platform plugs in the RESP client
-//! ([`resp::Client`] implements the trait); tests plug in [`MemoryStore`].
+//! (`c:`), stripping the prefix. The platform plugs in the queued RESP client
+//! ([`resp::Queued`]: an operation finishes later, from the poll loop), the Linux baseline the
+//! blocking one ([`resp::Client`]); tests plug in [`MemoryStore`].
 
 use crate::resp::{self, ClientError, Transport};
 use alloc::collections::BTreeMap;
@@ -48,6 +49,37 @@ impl KvError {
     }
 }
 
+/// One operation on a store, its keys whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvOp {
+    Get(Vec<u8>),
+    Set(Vec<u8>, Vec<u8>),
+    Delete(Vec<u8>),
+    /// Every key with this prefix.
+    Keys(Vec<u8>),
+}
+
+/// What an operation that succeeded gave back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvDone {
+    /// `Get`'s value, `None` if the key is not set.
+    Value(Option<Vec<u8>>),
+    /// `Set` and `Delete`.
+    Unit,
+    Keys(Vec<Vec<u8>>),
+}
+
+pub type KvResult = Result<KvDone, KvError>;
+
+/// How [`KeyValueStore::start`] went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// The operation is done.
+    Done(KvResult),
+    /// It is under way: [`KeyValueStore::finished`] hands its result back under this ticket.
+    Queued(u64),
+}
+
 /// A byte-keyed store. Implementations do no key mapping of their own.
 pub trait KeyValueStore {
     /// The value of `key`, `None` if it is not set.
@@ -57,6 +89,28 @@ pub trait KeyValueStore {
     fn delete(&mut self, key: &[u8]) -> Result<(), KvError>;
     /// Every key that starts with `prefix`, whole (prefix included).
     fn keys_with_prefix(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, KvError>;
+
+    /// Starts `op` without waiting for the store: a store over the network queues it (the host
+    /// then suspends the guest's call, docs/ABI.md); the others do it at once.
+    fn start(&mut self, op: KvOp) -> Started {
+        Started::Done(run(self, op))
+    }
+    /// The queued operations that have finished since the last call, by ticket.
+    fn finished(&mut self) -> Vec<(u64, KvResult)> {
+        Vec::new()
+    }
+    /// Waits for the network, when a caller cannot go on without a queued operation's result.
+    fn wait(&mut self) {}
+}
+
+/// Does `op` with `store`'s blocking methods.
+pub fn run<S: KeyValueStore + ?Sized>(store: &mut S, op: KvOp) -> KvResult {
+    match op {
+        KvOp::Get(key) => store.get(&key).map(KvDone::Value),
+        KvOp::Set(key, value) => store.set(&key, &value).map(|()| KvDone::Unit),
+        KvOp::Delete(key) => store.delete(&key).map(|()| KvDone::Unit),
+        KvOp::Keys(prefix) => store.keys_with_prefix(&prefix).map(KvDone::Keys),
+    }
 }
 
 /// The store key of `key` in `container`: `container:key`.
@@ -117,8 +171,6 @@ impl<T: Transport> KeyValueStore for resp::Client<T> {
         Ok(())
     }
     fn keys_with_prefix(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, KvError> {
-        let mut pattern = resp::glob_escape(prefix);
-        pattern.push(b'*');
-        Ok(self.scan(&pattern)?)
+        Ok(self.scan(&resp::keys_pattern(prefix))?)
     }
 }

@@ -1,10 +1,15 @@
-//! RESP2: a sans-I/O codec and a small blocking Redis client.
+//! RESP2: a sans-I/O codec and two small Redis clients.
 //!
 //! The codec never does I/O: [`encode_command`] appends a command to a
 //! buffer, and [`Decoder`] takes bytes in chunks of any size and hands back
-//! whole replies. [`Client`] drives a [`Transport`] (the platform's TCP
-//! socket, or a `std` socket in tests) with timeouts, AUTH, and reconnect
-//! with exponential backoff.
+//! whole replies. [`Client`] drives a blocking [`Transport`] (a `std` socket:
+//! the Linux baseline and the tests) with timeouts, AUTH, and reconnect
+//! with exponential backoff; [`Queued`] does the same for a poll loop over a
+//! non-blocking [`Socket`] (the kernel's): its operations finish later.
+
+mod queued;
+
+pub use queued::{Queued, Socket};
 
 use alloc::format;
 use alloc::string::String;
@@ -80,6 +85,13 @@ pub fn encode_command(args: &[&[u8]], out: &mut Vec<u8>) {
         out.extend_from_slice(arg);
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// The `SCAN … MATCH` glob of every key that starts with `prefix`.
+pub fn keys_pattern(prefix: &[u8]) -> Vec<u8> {
+    let mut pattern = glob_escape(prefix);
+    pattern.push(b'*');
+    pattern
 }
 
 /// Escapes the glob characters of `literal` for a `SCAN … MATCH` pattern.
@@ -364,54 +376,28 @@ impl<T: Transport> Client<T> {
     }
 
     pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
-        match self.command(&[b"GET", key])? {
-            Value::Bulk(value) => Ok(value),
-            other => Err(unexpected("GET", &other)),
-        }
+        get_reply(self.command(&[b"GET", key])?)
     }
 
     pub fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), ClientError> {
-        match self.command(&[b"SET", key, value])? {
-            Value::Simple(s) if s == b"OK" => Ok(()),
-            other => Err(unexpected("SET", &other)),
-        }
+        set_reply(self.command(&[b"SET", key, value])?)
     }
 
     /// Deletes `key`; returns how many keys were removed (0 or 1).
     pub fn del(&mut self, key: &[u8]) -> Result<i64, ClientError> {
-        match self.command(&[b"DEL", key])? {
-            Value::Integer(n) => Ok(n),
-            other => Err(unexpected("DEL", &other)),
-        }
+        del_reply(self.command(&[b"DEL", key])?)
     }
 
     /// Every key matching the glob `pattern`, by iterating SCAN (never KEYS,
     /// which blocks the server). Sorted, without the duplicates SCAN may give.
     pub fn scan(&mut self, pattern: &[u8]) -> Result<Vec<Vec<u8>>, ClientError> {
-        let mut cursor: Vec<u8> = b"0".to_vec();
-        let mut keys = Vec::new();
+        let mut scan = Scan::new(pattern);
         loop {
-            let reply = self.command(&[b"SCAN", &cursor, b"MATCH", pattern, b"COUNT", b"100"])?;
-            let Value::Array(Some(mut parts)) = reply else { return Err(unexpected("SCAN", &reply)) };
-            let (Some(Value::Array(Some(batch))), Some(Value::Bulk(Some(next))), None) =
-                (parts.pop(), parts.pop(), parts.pop())
-            else {
-                return Err(ClientError::Protocol("SCAN reply is not [cursor, keys]".into()));
-            };
-            for key in batch {
-                match key {
-                    Value::Bulk(Some(k)) => keys.push(k),
-                    other => return Err(unexpected("SCAN", &other)),
-                }
+            let reply = self.command(&scan.command())?;
+            if let Some(keys) = scan.step(reply)? {
+                return Ok(keys);
             }
-            if next == b"0" {
-                break;
-            }
-            cursor = next;
         }
-        keys.sort_unstable();
-        keys.dedup();
-        Ok(keys)
     }
 
     fn ensure_connected(&mut self) -> Result<(), ClientError> {
@@ -444,16 +430,9 @@ impl<T: Transport> Client<T> {
     }
 
     fn authenticate(&mut self) -> Result<(), ClientError> {
-        let Some(password) = self.config.password.clone() else { return Ok(()) };
-        let reply = match self.config.username.clone() {
-            Some(user) => self.round_trip(&[b"AUTH", user.as_bytes(), password.as_bytes()]),
-            None => self.round_trip(&[b"AUTH", password.as_bytes()]),
-        }?;
-        match reply {
-            Value::Simple(s) if s == b"OK" => Ok(()),
-            Value::Error(e) => Err(ClientError::Auth(String::from_utf8_lossy(&e).into())),
-            other => Err(unexpected("AUTH", &other)),
-        }
+        let Some(auth) = auth_command(&self.config) else { return Ok(()) };
+        let args: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
+        auth_reply(self.round_trip(&args)?)
     }
 
     /// Sends a command and reads its reply; any failure drops the
@@ -516,6 +495,86 @@ fn reply_error(value: Value) -> Result<Value, ClientError> {
 
 fn unexpected(command: &str, reply: &Value) -> ClientError {
     ClientError::Protocol(format!("unexpected reply to {command}: {reply:?}"))
+}
+
+/// `AUTH [username] password` for `config`, `None` without a password.
+fn auth_command(config: &Config) -> Option<Vec<Vec<u8>>> {
+    let password = config.password.as_ref()?.as_bytes().to_vec();
+    Some(match &config.username {
+        Some(user) => alloc::vec![b"AUTH".to_vec(), user.as_bytes().to_vec(), password],
+        None => alloc::vec![b"AUTH".to_vec(), password],
+    })
+}
+
+/// AUTH's reply, before [`reply_error`]: an error reply is an authentication failure.
+fn auth_reply(reply: Value) -> Result<(), ClientError> {
+    match reply {
+        Value::Simple(s) if s == b"OK" => Ok(()),
+        Value::Error(e) => Err(ClientError::Auth(String::from_utf8_lossy(&e).into())),
+        other => Err(unexpected("AUTH", &other)),
+    }
+}
+
+fn get_reply(reply: Value) -> Result<Option<Vec<u8>>, ClientError> {
+    match reply {
+        Value::Bulk(value) => Ok(value),
+        other => Err(unexpected("GET", &other)),
+    }
+}
+
+fn set_reply(reply: Value) -> Result<(), ClientError> {
+    match reply {
+        Value::Simple(s) if s == b"OK" => Ok(()),
+        other => Err(unexpected("SET", &other)),
+    }
+}
+
+fn del_reply(reply: Value) -> Result<i64, ClientError> {
+    match reply {
+        Value::Integer(n) => Ok(n),
+        other => Err(unexpected("DEL", &other)),
+    }
+}
+
+/// A SCAN iteration over the keys matching a glob pattern: its next command, and its replies.
+struct Scan {
+    pattern: Vec<u8>,
+    cursor: Vec<u8>,
+    keys: Vec<Vec<u8>>,
+}
+
+impl Scan {
+    fn new(pattern: &[u8]) -> Scan {
+        Scan { pattern: pattern.to_vec(), cursor: b"0".to_vec(), keys: Vec::new() }
+    }
+
+    fn command(&self) -> [&[u8]; 6] {
+        [b"SCAN", &self.cursor, b"MATCH", &self.pattern, b"COUNT", b"100"]
+    }
+
+    /// Takes the reply to [`command`](Scan::command): every key once the cursor is back at 0
+    /// (sorted, without the duplicates SCAN may give), else `None` and the next command is due.
+    fn step(&mut self, reply: Value) -> Result<Option<Vec<Vec<u8>>>, ClientError> {
+        let Value::Array(Some(mut parts)) = reply else { return Err(unexpected("SCAN", &reply)) };
+        let (Some(Value::Array(Some(batch))), Some(Value::Bulk(Some(next))), None) = (parts.pop(), parts.pop(), parts.pop())
+        else {
+            return Err(ClientError::Protocol("SCAN reply is not [cursor, keys]".into()));
+        };
+        for key in batch {
+            match key {
+                Value::Bulk(Some(k)) => self.keys.push(k),
+                other => return Err(unexpected("SCAN", &other)),
+            }
+        }
+        if next != b"0" {
+            self.cursor = next;
+            return Ok(None);
+        }
+        let mut keys = core::mem::take(&mut self.keys);
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(Some(keys))
+    }
 }
 
 #[cfg(test)]

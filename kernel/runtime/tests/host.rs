@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Lines;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use uniwasm_runtime::host::{App, AppConfig, LoadError};
@@ -252,6 +254,15 @@ fn init_failures() {
     // init returns err(message): serve a bad address, whose error is passed on.
     let e = load_err(&patched("(i32.const 144) (i32.const 12) (local.get $router)", "(i32.const 144) (i32.const 7) (local.get $router)"));
     assert_eq!(e, LoadError::InitFailed("address \"0.0.0.0\" is not host:port".into()));
+    // A port other than the platform's: served on another port before (with a warning in the
+    // console only); now the app hears it from `serve` (unexpected-error) and init fails with it.
+    let on_8080 = patched("\"0.0.0.0:3000\"", "\"0.0.0.0:8080\"");
+    assert_eq!(
+        load_err(&on_8080),
+        LoadError::InitFailed("cannot serve 0.0.0.0:8080: the kernel listens on port 3000; serve on port 3000, or boot with the kernel argument port=8080".into())
+    );
+    let app = App::load(&on_8080, Box::new(MemoryStore::default()), AppConfig { port: 8080, ..AppConfig::default() }).unwrap();
+    assert_eq!(app.port(), Some(8080), "served when the platform listens on the port the app asks for");
     // A route naming a missing export: invalid-handler.
     let e = load_err(&patched("(i32.const 48) (i32.const 12)", "(i32.const 48) (i32.const 11)"));
     assert_eq!(e, LoadError::InitFailed("no export named \"handle-hell\"".into()));
@@ -298,18 +309,6 @@ fn guest_abi_violations_trap_cleanly() {
     assert_eq!(get(&mut app, "/kv/x").status, 404, "other routes still work");
 }
 
-/// Collects trace lines.
-struct Lines(Rc<std::cell::RefCell<Vec<String>>>);
-
-impl uniwasm_runtime::trace::Tracer for Lines {
-    fn emit(&mut self, line: &str) {
-        self.0.borrow_mut().push(line.to_string());
-    }
-    fn now_us(&self) -> u64 {
-        0
-    }
-}
-
 #[test]
 fn traces_requests_and_keyvalue_calls() {
     let lines = Rc::new(std::cell::RefCell::new(Vec::new()));
@@ -327,17 +326,21 @@ fn traces_requests_and_keyvalue_calls() {
     assert_eq!(get(&mut app, "/nope").status, 404);
     app.trace_rejected(400);
     let lines = lines.borrow();
-    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(lines.len(), 9, "{lines:#?}");
+    // Each request the app handles opens with its `http_start`; the refused one has none.
+    assert_eq!(lines[0], r#"{"type":"http_start","id":1,"method":"PUT","path":"/kv/k"}"#);
     assert_eq!(
-        lines[0],
+        lines[1],
         r#"{"type":"kv","req":1,"iface":"spiderlightning:slight/keyvalue","fn":"[method]keyvalue.set","container":"demo","key":"k","value_bytes":3,"value_b64":"PHY+","ok":true,"dur_us":0}"#
     );
     assert_eq!(
-        lines[1],
+        lines[2],
         r#"{"type":"http","id":1,"method":"PUT","path":"/kv/k","status":200,"req_bytes":3,"resp_bytes":6,"dur_us":0,"handler":"kv-put","req_headers":["Host","test"],"resp_headers":["content-type","text/plain"],"req_body_b64":"PHY+","resp_body_b64":"c3RvcmVk"}"#
     );
-    assert!(lines[2].contains(r#""req":2,"#) && lines[2].contains(r#""ok":false,"err":"key-not-found","err_msg":"gone""#));
-    assert!(lines[3].starts_with(r#"{"type":"http","id":2,"method":"GET","path":"/kv/gone","status":404,"#));
-    assert!(lines[4].contains(r#""id":3,"method":"GET","path":"/nope","status":404,"#) && lines[4].contains(r#""handler":"""#));
-    assert!(lines[5].starts_with(r#"{"type":"http","id":4,"method":"","path":"","status":400,"#));
+    assert_eq!(lines[3], r#"{"type":"http_start","id":2,"method":"GET","path":"/kv/gone"}"#);
+    assert!(lines[4].contains(r#""req":2,"#) && lines[4].contains(r#""ok":false,"err":"key-not-found","err_msg":"gone""#));
+    assert!(lines[5].starts_with(r#"{"type":"http","id":2,"method":"GET","path":"/kv/gone","status":404,"#));
+    assert_eq!(lines[6], r#"{"type":"http_start","id":3,"method":"GET","path":"/nope"}"#);
+    assert!(lines[7].contains(r#""id":3,"method":"GET","path":"/nope","status":404,"#) && lines[7].contains(r#""handler":"""#));
+    assert!(lines[8].starts_with(r#"{"type":"http","id":4,"method":"","path":"","status":400,"#));
 }

@@ -77,6 +77,13 @@ test('the demo’s HTTP and KeyValue events arrive on the trace port and pair wi
     assert.deepEqual(events[0], { type: 'hello', v: 1, kernel: events[0]!.kernel }, 'hello comes first');
     assert.match(String(events[0]!.kernel), /^uniwasm /);
     assert.ok(events.some((e) => e.type === 'heap'), 'the boot-time heap event');
+    // Each request opens with its http_start (same id, method and path) before its http event; none is left in flight.
+    for (const e of http().filter(mine)) {
+      const start = events.findIndex((x) => x.type === 'http_start' && x.id === e.id);
+      assert.ok(start >= 0 && start < events.findIndex((x) => x.type === 'http' && x.id === e.id), `http_start of #${e.id} first`);
+      assert.deepEqual([events[start]!.method, events[start]!.path], [e.method, e.path]);
+    }
+    assert.deepEqual(core.inFlight(), []);
 
     assert.deepEqual(http().filter(mine).map((e) => [e.method, e.path, e.status, e.handler, e.reqBody.toString()]), [
       ['GET', '/hello', 200, 'handle-hello', ''],

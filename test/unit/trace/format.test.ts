@@ -29,6 +29,7 @@ test('the examples of docs/TRACE.md decode to typed events', () => {
   assert.equal(http.reqBody.toString(), 'hello');
   assert.equal(http.respBody.length, 0);
   assert.deepEqual(http.respHeaders, []);
+  assert.deepEqual(event('{"type":"http_start","id":1,"method":"PUT","path":"/foo"}'), { type: 'http_start', recvMs: 42, guestUs: undefined, boot: 0, id: 1, method: 'PUT', path: '/foo' });
   assert.deepEqual(event('{"type":"heap","used":10,"total":100,"ts_us":5}'), { type: 'heap', recvMs: 42, guestUs: 5, boot: 0, used: 10, total: 100 });
 });
 

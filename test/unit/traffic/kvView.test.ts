@@ -154,3 +154,29 @@ test('the core keeps HTTP requests, heap samples and per-request KeyValue calls'
   assert.equal(core.kvCallsOf(first).length, 1);
   assert.equal(core.kvCallsOf({ id: 1, boot: 2 } as HttpEvent).length, 0);
 });
+
+test('a request the app began is in flight until its answer, a reboot or the end of the run', () => {
+  const core = new TrafficCore({ signatures, report: () => {} });
+  let changes = 0;
+  core.onInFlightChange(() => changes++);
+  const start = (id: number, path: string) => core.onTrace(JSON.stringify({ type: 'http_start', id, method: 'GET', path }), id);
+  const answer = (id: number, path: string) =>
+    core.onTrace(JSON.stringify({ type: 'http', id, method: 'GET', path, status: 200, req_bytes: 0, resp_bytes: 0, dur_us: 1, handler: 'h' }), id);
+  core.onTrace('{"type":"hello","v":1}', 0);
+  start(1, '/hello');
+  assert.deepEqual(core.inFlight().map((e) => [e.boot, e.id, e.method, e.path]), [[1, 1, 'GET', '/hello']]);
+  assert.equal(core.http.size, 0, 'not answered: not among the answered requests');
+  answer(1, '/hello');
+  assert.deepEqual(core.inFlight(), []);
+  assert.deepEqual(core.http.list().map((e) => e.path), ['/hello']);
+  start(2, '/a');
+  start(3, '/b');
+  assert.deepEqual(core.inFlight().map((e) => e.path), ['/b', '/a'], 'newest first');
+  // The guest rebooted: the old boot's requests will never be answered; an answer of the new boot's id 2 is not theirs.
+  core.onTrace('{"type":"hello","v":1}', 4);
+  start(2, '/c');
+  assert.deepEqual(core.inFlight().map((e) => [e.boot, e.path]), [[2, '/c']]);
+  core.endRequests();
+  assert.deepEqual(core.inFlight(), []);
+  assert.equal(changes, 7);
+});

@@ -57,6 +57,10 @@ test('HTTP filters: method, path part, status and status class', () => {
   assert.deepEqual(pick('4xx'), ['PUT /items/1']);
   assert.deepEqual(pick('GET 5xx'), ['GET /items/2']);
   assert.deepEqual(pick(''), ['GET /hello', 'PUT /items/1', 'GET /items/2']);
+  // A request in flight has no status yet: method and path filters see it, a status filter does not.
+  const inFlight = { method: 'GET', path: '/items/3' };
+  assert.ok(matchesHttp(parseHttpFilter('GET /items'), inFlight));
+  assert.ok(!matchesHttp(parseHttpFilter('2xx'), inFlight));
 });
 
 test('KeyValue filters: container exact, key part, or either', () => {

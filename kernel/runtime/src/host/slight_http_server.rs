@@ -66,8 +66,8 @@ pub(super) fn call(import: HttpImport, ctx: &mut Caller<'_, SlightState>, a: &[u
             let router = router.clone();
             if state.serving.is_some() {
                 Returned::Err(GuestError(ADDRESS_IN_USE, "this app already serves".into()))
-            } else if port_of(&address).is_none() {
-                Returned::Err(GuestError(UNEXPECTED, format!("address {address:?} is not host:port")))
+            } else if let Some(why) = unservable(&address, state.port) {
+                Returned::Err(GuestError(UNEXPECTED, why))
             } else {
                 state.serving = Some(Serving { address, router });
                 Returned::Ok(Payload::Handle(state.table.insert(Resource::Server)))
@@ -84,6 +84,17 @@ pub(super) fn call(import: HttpImport, ctx: &mut Caller<'_, SlightState>, a: &[u
             Returned::Nothing
         }
     })
+}
+
+/// Why `address` cannot be served by a platform listening on `port`, if it cannot.
+fn unservable(address: &str, port: u16) -> Option<String> {
+    match port_of(address) {
+        None => Some(format!("address {address:?} is not host:port")),
+        Some(asked) if asked != port => Some(format!(
+            "cannot serve {address}: the kernel listens on port {port}; serve on port {port}, or boot with the kernel argument port={asked}"
+        )),
+        Some(_) => None,
+    }
 }
 
 /// The port of a `host:port` address.

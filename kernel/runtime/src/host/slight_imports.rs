@@ -2,15 +2,18 @@
 
 use super::debugger::Debugged;
 use super::slight_http_server::{self, HttpImport, Serving};
-use super::slight_keyvalue::{self, KvImport};
+use super::slight_keyvalue::{self, KvImport, PendingKv};
+use super::tracing::SharedTracer;
 use super::AppConfig;
 use crate::abi::{self, AbiError, GuestMemory, OkPayload, ResourceKind, ResourceTable};
 use crate::http::{Method, Router};
 use crate::kv::{KeyValueStore, KvError};
-use crate::trace::Tracer;
 use alloc::boxed::Box;
+use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use wasmi::{AsContextMut, Caller, Memory, StoreLimits, StoreLimitsBuilder, TrapCode, TypedFunc};
 
 pub const KEYVALUE: &str = "spiderlightning:slight/keyvalue";
@@ -48,6 +51,12 @@ pub(super) fn field_of(import: Import) -> &'static str {
     IMPORTS.iter().find(|i| i.3 == import).map_or("", |i| i.1)
 }
 
+/// The error that traps the guest when `import` failed with `error`.
+pub(super) fn import_error(import: Import, error: AbiError) -> wasmi::Error {
+    let module = IMPORTS.iter().find(|i| i.3 == import).map_or("", |i| i.0);
+    wasmi::Error::new(format!("{module}#{}: {error}", field_of(import)))
+}
+
 pub(super) type ReallocFunc = TypedFunc<(i32, i32, i32, i32), i32>;
 
 /// A host resource the guest holds a handle to.
@@ -67,34 +76,47 @@ impl ResourceKind for Resource {
     }
 }
 
+/// The key-value store, shared by the app's instances.
+pub(super) type SharedStore = Rc<RefCell<Box<dyn KeyValueStore>>>;
+
 /// The state host functions see.
 pub(super) struct SlightState {
-    pub kv: Box<dyn KeyValueStore>,
+    pub kv: SharedStore,
     pub limits: StoreLimits,
     pub table: ResourceTable<Resource>,
     /// The guest's memory and allocator, once instantiated.
     pub guest: Option<(Memory, ReallocFunc)>,
     pub serving: Option<Serving>,
+    /// The port `server.serve` must name ([`AppConfig::port`]).
+    pub port: u16,
     /// Set when the store reported `connection-error` during this call.
     pub kv_unavailable: bool,
     /// Set when a call back into the guest (cabi_realloc) ran out of fuel.
     pub out_of_fuel: bool,
-    pub tracer: Option<Box<dyn Tracer>>,
+    pub tracer: SharedTracer,
     /// The id of the request being handled, for the `req` of `kv` trace events.
     pub request_id: Option<u64>,
     pub debugged: Debugged,
+    /// Whether a KeyValue call may suspend the call into the guest until the store answers (a
+    /// handler, called resumably) rather than wait for it (`init`).
+    pub suspendable: bool,
+    /// The KeyValue call the guest is suspended in.
+    pub pending: Option<PendingKv>,
 }
 
 impl SlightState {
-    pub fn new(kv: Box<dyn KeyValueStore>, tracer: Option<Box<dyn Tracer>>, config: &AppConfig) -> Self {
+    pub fn new(kv: SharedStore, tracer: SharedTracer, config: &AppConfig) -> Self {
         SlightState {
             kv,
             tracer,
+            suspendable: false,
+            pending: None,
             request_id: None,
             limits: StoreLimitsBuilder::new().memory_size(config.max_memory).instances(1).build(),
             table: ResourceTable::default(),
             guest: None,
             serving: None,
+            port: config.port,
             kv_unavailable: false,
             out_of_fuel: false,
             debugged: Debugged::new(config.debug),
@@ -167,14 +189,21 @@ pub(super) enum Payload {
     Strings(Vec<String>),
 }
 
-/// Runs import `import` with its flat arguments `a`; lowers its result
-/// into the return area (the last argument). `Err` traps the guest.
-pub(super) fn call_import(import: Import, ctx: &mut Caller<'_, SlightState>, a: &[u32]) -> abi::AbiResult<()> {
+/// Runs import `import` with its flat arguments `a`; lowers its result into the return area (the
+/// last argument). `Ok(false)`: the call is suspended until the key-value store answers
+/// (`SlightState::pending`). `Err` traps the guest.
+pub(super) fn call_import(import: Import, ctx: &mut Caller<'_, SlightState>, a: &[u32]) -> abi::AbiResult<bool> {
     let returned = match import {
         Import::KeyValue(call) => slight_keyvalue::call(call, ctx, a)?,
-        Import::HttpServer(call) => slight_http_server::call(call, ctx, a)?,
+        Import::HttpServer(call) => Some(slight_http_server::call(call, ctx, a)?),
     };
-    let retptr = a.last().copied().unwrap_or(0);
+    let Some(returned) = returned else { return Ok(false) };
+    lower(ctx, a.last().copied().unwrap_or(0), returned)?;
+    Ok(true)
+}
+
+/// Lowers what an import returned into the guest, at the return area `retptr`.
+pub(super) fn lower<C: AsContextMut<Data = SlightState>>(ctx: &mut C, retptr: u32, returned: Returned) -> abi::AbiResult<()> {
     let mut g = guest(ctx)?;
     match returned {
         Returned::Nothing => Ok(()),

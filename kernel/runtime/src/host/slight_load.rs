@@ -1,7 +1,8 @@
 //! Loading a SpiderLightning app: the module's imports and exports checked, the linker, and an instance started (`_initialize`, `init`).
 
 use super::debugger;
-use super::slight_imports::{call_import, SlightState, IMPORTS};
+use super::slight_dispatch::suspend;
+use super::slight_imports::{call_import, import_error, SlightState, IMPORTS};
 use super::AppConfig;
 use crate::abi;
 use crate::debug::{self, DebugPort};
@@ -198,7 +199,11 @@ fn make_linker(engine: &Engine, debug: Option<DebugPort>) -> Linker<SlightState>
         let ty = FuncType::new(vec_i32(params), []);
         let defined = linker.func_new(module, field, ty, move |mut caller, args, _results| {
             let args: Vec<u32> = args.iter().map(|v| if let Val::I32(x) = v { *x as u32 } else { 0 }).collect();
-            call_import(import, &mut caller, &args).map_err(|e| wasmi::Error::new(format!("{module}#{field}: {e}")))
+            match call_import(import, &mut caller, &args) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(suspend()),
+                Err(e) => Err(import_error(import, e)),
+            }
         });
         // Every (module, field) in IMPORTS is distinct.
         defined.expect("IMPORTS has no duplicates");

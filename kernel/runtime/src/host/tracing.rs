@@ -1,14 +1,45 @@
-//! The trace events of an app's calls (docs/TRACE.md): `http` per request, `kv` per KeyValue call (any kind of app).
+//! The trace events of an app's calls (docs/TRACE.md): `http_start` and `http` per request, `kv` per KeyValue call (any kind of app).
 
 use crate::http::{Request, Response};
 use crate::kv::KvError;
 use crate::trace::{self, Event, Tracer};
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::string::String;
+use core::cell::RefCell;
 
 /// The tracer's clock, 0 without a tracer.
 pub(super) fn now_us(tracer: &Option<Box<dyn Tracer>>) -> u64 {
     tracer.as_ref().map_or(0, |t| t.now_us())
+}
+
+/// Emits the `http_start` event of request `id`, about to be handled: a request the app is still
+/// in (stopped at a breakpoint, or slow) shows as in flight on the host.
+pub(super) fn started(tracer: &mut dyn Tracer, id: u64, request: &Request) {
+    let line = Event::new("http_start").int("id", id).str("method", request.method.as_str()).str("path", &request.uri).finish();
+    tracer.emit(&line);
+}
+
+/// The tracer of an app whose instances all write to it (a SpiderLightning app's pool).
+#[derive(Clone, Default)]
+pub(super) struct SharedTracer(Option<Rc<RefCell<Box<dyn Tracer>>>>);
+
+impl SharedTracer {
+    pub fn new(tracer: Option<Box<dyn Tracer>>) -> SharedTracer {
+        SharedTracer(tracer.map(|t| Rc::new(RefCell::new(t))))
+    }
+
+    /// The tracer's clock, 0 without a tracer.
+    pub fn now_us(&self) -> u64 {
+        self.0.as_ref().map_or(0, |t| t.borrow().now_us())
+    }
+
+    /// Runs `emit` with the tracer, if there is one.
+    pub fn emit(&self, emit: impl FnOnce(&mut dyn Tracer)) {
+        if let Some(tracer) = &self.0 {
+            emit(&mut **tracer.borrow_mut());
+        }
+    }
 }
 
 /// Emits the `http` event of request `id`, answered with `response` by `handler` (`""` when

@@ -97,6 +97,9 @@ impl ComponentApp {
     pub fn handle(&mut self, request: &Request) -> Response {
         self.last_request_id += 1;
         let started = tracing::now_us(&self.tracer);
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracing::started(&mut **tracer, self.last_request_id, request);
+        }
         let response = respond(self.outcome(request), false);
         if let Some(tracer) = self.tracer.as_mut() {
             tracing::http(&mut **tracer, self.last_request_id, request, &response, &self.handler_name, started);

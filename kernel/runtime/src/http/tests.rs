@@ -59,6 +59,8 @@ fn rejects_bad_requests_with_their_status() {
     let small = Limits { max_head: 200, max_headers: 4, max_uri: 40, max_body: 10 };
     let cases: &[(&[u8], u16)] = &[
         (b"GET / HTTP/1.1\r\n\r\n", 400),                                   // no Host
+        (b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400),               // two Hosts (RFC 9112 §3.2)
+        (b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400),               // even alike
         (b"\x00\x01garbage\r\n\r\n", 400),
         (b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", 400),
@@ -255,6 +257,24 @@ fn connection_answers_errors_and_closes() {
 }
 
 #[test]
+fn a_request_answered_later_holds_the_pipelined_ones_until_it_completes() {
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    let later = |req: &Request| if req.uri == "/slow" { Reply::Later } else { Reply::Now(echo(req)) };
+    let wire = b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\nHEAD /next HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert!(conn.receive(wire, &mut out, later));
+    assert!(conn.awaiting() && out.is_empty(), "nothing is written before the slow request's response");
+    assert!(conn.receive(b"GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &mut out, later));
+    assert!(out.is_empty());
+    assert!(!conn.complete(&Response::text(503, "slow"), &mut out, later), "the last request said close");
+    let text = String::from_utf8(out).unwrap();
+    let statuses: Vec<&str> = text.lines().filter(|l| l.starts_with("HTTP/1.1")).collect();
+    assert_eq!(statuses, ["HTTP/1.1 503 Service Unavailable", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "in order: {text}");
+    assert!(text.contains("\r\n\r\nslow\n") && text.ends_with("GET /last\n"));
+    assert!(!text.contains("HEAD /next"), "a HEAD response has no body");
+}
+
+#[test]
 fn head_responses_have_no_body() {
     let mut conn = Connection::new(Limits::default());
     let mut out = Vec::new();
@@ -334,4 +354,67 @@ fn expect_100_continue_is_answered_once_before_the_body() {
 fn an_expectation_other_than_100_continue_is_417() {
     let wire = b"PUT /bar HTTP/1.1\r\nHost: a\r\nExpect: coffee\r\nContent-Length: 0\r\n\r\n";
     assert_eq!(parse_chunks([&wire[..]], Limits::default()).1, Some(417));
+}
+
+/// The default limits, chosen on purpose (docs/ABI.md): 8 MiB bodies (it was 1 MiB; `max_body=`
+/// lifts it to the ABI's 16 MiB), 100 header fields, an 8 KiB target; one more of each is refused.
+#[test]
+fn default_limits_let_common_requests_through() {
+    let with_body = |len: usize| [format!("PUT /bar HTTP/1.1\r\nHost: a\r\nContent-Length: {len}\r\n\r\n").into_bytes(), vec![7u8; len]].concat();
+    let two_mib = parse_one(&with_body(2 << 20)).unwrap();
+    assert_eq!(two_mib.body.map(|b| b.len()), Some(2 << 20));
+    assert_eq!(parse_one(&with_body(8 << 20)).unwrap().body.map(|b| b.len()), Some(8 << 20));
+    assert_eq!(parse_one(format!("PUT /bar HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", (8 << 20) + 1).as_bytes()), Err(413));
+    let largest = Limits { max_body: Limits::MAX_BODY, ..Limits::default() };
+    let (requests, refused) = parse_chunks([&with_body(16 << 20)[..]], largest);
+    assert_eq!((requests[0].body.as_ref().map(Vec::len), refused), (Some(16 << 20), None), "max_body=16M");
+    let fields = |n: usize| format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "X: 1\r\n".repeat(n - 1));
+    assert!(parse_one(fields(100).as_bytes()).is_ok());
+    assert_eq!(parse_one(fields(101).as_bytes()), Err(431));
+    let target = |len: usize| format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "t".repeat(len - 1));
+    assert_eq!(parse_one(target(8192).as_bytes()).unwrap().uri.len(), 8192);
+    assert_eq!(parse_one(target(8193).as_bytes()), Err(414));
+}
+
+/// A body arriving in pieces is taken whole and exact, and what follows it stays for the next request.
+#[test]
+fn a_body_in_pieces_is_moved_out_whole() {
+    let mut parser = RequestParser::new(Limits::default());
+    parser.push(b"PUT /bar HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n");
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    for piece in body.chunks(4096) {
+        assert_eq!(parser.next_request(), Ok(None));
+        parser.push(piece);
+    }
+    parser.push(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_eq!(parser.next_request().unwrap().unwrap().body, Some(body));
+    assert_eq!(parser.next_request().unwrap().unwrap().uri, "/next");
+    assert!(!parser.has_partial_request());
+}
+
+/// A client that starts a request and does not finish it in time (a slow client sending a byte per
+/// 100 ms was dropped without a word) is told 408 before the connection closes, and one whose body
+/// the platform has no memory for 503; an idle keep-alive connection is closed silently, as
+/// clients expect (RFC 9112 §9.5).
+#[test]
+fn a_request_abandoned_midway_is_answered_408_or_503() {
+    let partials = [&b"GET /hello HTTP/1.1\r\nHost: a\r\nX-Slow: sss"[..], b"PUT /bar HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc"];
+    for (partial, (status, reason)) in partials.into_iter().zip([(408, "Request Timeout"), (503, "Service Unavailable")]) {
+        let mut conn = Connection::new(Limits::default());
+        let mut out = Vec::new();
+        assert!(conn.receive(partial, &mut out, echo));
+        assert_eq!(conn.buffered(), partial.len());
+        assert!(conn.abandon(status, &mut out));
+        assert_eq!((conn.rejected(), conn.buffered()), (Some(status), 0), "what was received is dropped");
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with(&format!("HTTP/1.1 {status} {reason}\r\n")) && text.contains("Connection: close\r\n"), "{text}");
+        assert!(!conn.receive(b"rest", &mut Vec::new(), echo), "closed after the {status}");
+    }
+    let mut conn = Connection::new(Limits::default());
+    let mut out = Vec::new();
+    assert!(conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out, echo));
+    let answered = out.len();
+    assert!(!conn.abandon(408, &mut out));
+    assert_eq!((out.len(), conn.rejected()), (answered, None), "an idle connection closes without a word");
+    assert!(!conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut Vec::new(), echo));
 }

@@ -1,12 +1,14 @@
 //! Test helpers shared by the integration tests: a `std` TCP transport for
 //! the RESP client (uniwasm-host's own), a `redis-server` child process, an
-//! allocator that measures, and a fake `wasi` platform.
+//! allocator that measures, a fake `wasi` platform, and a tracer that collects lines.
 #![allow(dead_code)] // each test crate uses part of this
 
 pub mod counting;
 pub mod platform;
 
+use std::cell::RefCell;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::rc::Rc;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,3 +56,15 @@ impl Drop for Redis {
     }
 }
 
+
+/// A tracer that collects its lines, its clock at 0.
+pub struct Lines(pub Rc<RefCell<Vec<String>>>);
+
+impl uniwasm_runtime::trace::Tracer for Lines {
+    fn emit(&mut self, line: &str) {
+        self.0.borrow_mut().push(line.to_string());
+    }
+    fn now_us(&self) -> u64 {
+        0
+    }
+}
