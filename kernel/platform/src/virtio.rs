@@ -15,6 +15,7 @@ use smoltcp::time::Instant;
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr, PAGE_SIZE};
+use uniwasm_runtime::syn_gate::SynGate;
 
 /// microvm's virtio-mmio transports: `MMIO_BASE + i * MMIO_SIZE`.
 const MMIO_BASE: usize = 0xfeb0_0000;
@@ -136,6 +137,8 @@ pub struct NetDevice {
     /// Whether incoming TCP frames are kept back (see `hold_tcp`), and those kept.
     holding: bool,
     held: VecDeque<Vec<u8>>,
+    /// SYNs to the HTTP port wait here while no socket listens (set once the server counts them).
+    syn_gate: Option<SynGate>,
 }
 
 fn slot_reads(slot: usize, offset: usize) -> u32 {
@@ -170,7 +173,7 @@ pub fn find_net() -> Result<NetDevice, &'static str> {
         card.lend_for_receive(new_buffer());
     }
     log::debug!("virtio-net in virtio-mmio slot {slot} of {transports}");
-    Ok(NetDevice { card: RefCell::new(card), gsi: gsi_base + slot as u32, holding: false, held: VecDeque::new() })
+    Ok(NetDevice { card: RefCell::new(card), gsi: gsi_base + slot as u32, holding: false, held: VecDeque::new(), syn_gate: None })
 }
 
 impl NetDevice {
@@ -183,7 +186,13 @@ impl NetDevice {
         let card = self.card.get_mut();
         card.raw.ack_interrupt();
         card.reclaim_sent();
-        card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty())
+        card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty()) || self.syn_gate.as_ref().is_some_and(SynGate::releasable)
+    }
+
+    /// `listening` sockets wait for a SYN on `port` now: that many SYNs to it go to smoltcp, the
+    /// others wait in the gate until the next count.
+    pub fn admit_syns(&mut self, port: u16, listening: usize) {
+        self.syn_gate.get_or_insert_with(|| SynGate::new(port)).set_room(listening);
     }
 
     /// While the interface has no address (DHCP running), smoltcp would drop incoming TCP
@@ -213,7 +222,7 @@ impl phy::Device for NetDevice {
             return None;
         }
         if !self.holding {
-            if let Some(frame) = self.held.pop_front() {
+            if let Some(frame) = self.held.pop_front().or_else(|| self.syn_gate.as_mut()?.release()) {
                 return Some((RxToken::Held(frame), TxToken { card: &self.card }));
             }
         }
@@ -224,6 +233,10 @@ impl phy::Device for NetDevice {
                 if self.held.len() < MAX_HELD {
                     self.held.push_back(buffer[frame].to_vec());
                 }
+                self.card.get_mut().lend_for_receive(buffer);
+                continue;
+            }
+            if self.syn_gate.as_mut().is_some_and(|gate| !gate.pass(&buffer[frame.clone()])) {
                 self.card.get_mut().lend_for_receive(buffer);
                 continue;
             }
@@ -249,7 +262,7 @@ impl phy::Device for NetDevice {
 pub enum RxToken<'a> {
     /// A frame in one of the card's receive buffers.
     Card { card: &'a RefCell<Card>, buffer: Buffer, frame: core::ops::Range<usize> },
-    /// A frame kept back while the interface had no address.
+    /// A frame kept back while the interface had no address, or a SYN while no socket listened.
     Held(Vec<u8>),
 }
 
