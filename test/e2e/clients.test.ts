@@ -48,10 +48,10 @@ async function getFoo(): Promise<string> {
   return res.text();
 }
 
-test('bursts of 50 parallel connections are answered 200, every one', async () => {
+test('bursts of 300 parallel connections without keep-alive are answered 200, every one', async () => {
   for (let burst = 1; burst <= 3; burst++) {
-    const answers = await Promise.all(Array.from({ length: 50 }, () => getOnNewConnection('/hello')));
-    assert.deepEqual(answers, Array(50).fill(200), `burst ${burst}`);
+    const answers = await Promise.all(Array.from({ length: 300 }, () => getOnNewConnection('/hello')));
+    assert.deepEqual(answers.filter((a) => a !== 200), [], `burst ${burst}: what the other connections got`);
   }
 });
 
