@@ -20,8 +20,10 @@ use crate::net::{self, Net};
 /// queues the others.
 const MAX_SOCKETS: usize = 512;
 /// Sockets kept listening: the pool starts with these and grows while fewer listen, up to
-/// `MAX_SOCKETS`. Every SYN that arrives within one poll takes one, and more wait for the next
-/// round: QEMU's port forwarding hands over a burst of connects faster than the loop turns under TCG.
+/// `MAX_SOCKETS`. Every SYN that arrives within one poll takes one, and more wait in the card's
+/// gate, for which the next round opens as many: QEMU's port forwarding hands over a burst of
+/// connects faster than the loop turns under TCG, and a round is long when hundreds of
+/// connections each have a request.
 const SPARE_SOCKETS: usize = 64;
 /// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
@@ -211,8 +213,10 @@ impl HttpServer {
                 }
             }
         }
+        // Enough listening for the SYNs the gate holds (a burst of connects under load), at least the spare.
         let mut net = net.borrow_mut();
-        let added = self.add_listeners(&mut net, SPARE_SOCKETS.saturating_sub(listening));
+        let wanted = SPARE_SOCKETS.max(net.held_syns());
+        let added = self.add_listeners(&mut net, wanted.saturating_sub(listening));
         net.admit_syns(self.port, listening + added);
     }
 }

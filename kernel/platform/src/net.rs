@@ -138,6 +138,11 @@ impl Net {
         self.device.admit_syns(port, listening);
     }
 
+    /// SYNs waiting for a listening socket: the server opens that many more.
+    pub fn held_syns(&self) -> usize {
+        self.device.held_syns()
+    }
+
     /// A TCP socket with `buffer` bytes each way.
     fn new_tcp_socket(buffer: usize) -> tcp::Socket<'static> {
         let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; buffer]), tcp::SocketBuffer::new(vec![0; buffer]));

@@ -195,6 +195,11 @@ impl NetDevice {
         self.syn_gate.get_or_insert_with(|| SynGate::new(port)).set_room(listening);
     }
 
+    /// SYNs waiting in the gate for a listening socket.
+    pub fn held_syns(&self) -> usize {
+        self.syn_gate.as_ref().map_or(0, SynGate::held)
+    }
+
     /// While the interface has no address (DHCP running), smoltcp would drop incoming TCP
     /// frames; but a connection made during boot (a client polling for the server) reaches
     /// us as a SYN that QEMU's user network retransmits only seconds later. So TCP frames are

@@ -53,6 +53,11 @@ impl SynGate {
         Some(frame)
     }
 
+    /// SYNs waiting for a listening socket.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
     /// Whether `release` has a frame to give.
     pub fn releasable(&self) -> bool {
         self.room > 0 && !self.held.is_empty()

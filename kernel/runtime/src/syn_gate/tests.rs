@@ -29,6 +29,7 @@ fn syns_to_the_port_pass_while_sockets_listen_then_wait_for_room() {
     assert!(gate.pass(&syns[1]));
     assert!(!gate.pass(&syns[2]), "no socket left listening: held");
     assert!(!gate.pass(&syns[3]));
+    assert_eq!(gate.held(), 2);
     assert_eq!(gate.release(), None, "still no room");
     gate.set_room(1);
     assert!(gate.releasable());
