@@ -29,6 +29,8 @@ const QUEUE_SIZE: usize = 64;
 /// A virtio-net header plus a whole Ethernet frame (1514 bytes) fits.
 const BUFFER_LEN: usize = 2048;
 const MTU: usize = 1514;
+/// Frames to send kept while the device's queue is full (see `Card::waiting`): ~1 MiB at most.
+const MAX_WAITING: usize = 512;
 /// At most this many TCP frames are kept while the interface waits for its address.
 const MAX_HELD: usize = 16;
 
@@ -80,6 +82,11 @@ pub struct Card {
     /// Frames being sent, with the length handed to the device.
     sending: Vec<Option<(Buffer, usize)>>,
     spare: Vec<Buffer>,
+    /// Frames filled while the send queue was full, sent as it drains. smoltcp stops sending for
+    /// the poll at the first socket that finds no room and starts from the first socket again
+    /// next time: with hundreds of connections the last ones starved (their answers and ACKs
+    /// never went out; `ab -k -c 300` lost requests). So the card takes every frame it can hold.
+    waiting: VecDeque<(Buffer, usize)>,
 }
 
 impl Card {
@@ -112,6 +119,24 @@ impl Card {
             let _ = unsafe { self.raw.transmit_complete(token, &buffer[..len]) };
             self.spare.push(buffer);
         }
+        while self.raw.can_send() {
+            let Some((buffer, len)) = self.waiting.pop_front() else { break };
+            self.begin_send(buffer, len);
+        }
+    }
+
+    /// Whether a frame can be taken now (into the device's queue or the waiting one).
+    fn can_take(&self) -> bool {
+        self.waiting.len() < MAX_WAITING
+    }
+
+    fn begin_send(&mut self, buffer: Buffer, len: usize) {
+        // SAFETY: the buffer is kept in `sending` until the device returns its token.
+        match unsafe { self.raw.transmit_begin(&buffer[..len]) } {
+            Ok(token) => self.sending[token as usize] = Some((buffer, len)),
+            // Only called with room in the queue; TCP retransmits anyway, so only log.
+            Err(_) => log::warn!("virtio-net: a frame could not be sent"),
+        }
     }
 
     /// Sends a frame of `len` bytes that `fill` writes; the device reads it later.
@@ -119,11 +144,10 @@ impl Card {
         let mut buffer = self.spare.pop().unwrap_or_else(new_buffer);
         let header = self.raw.fill_buffer_header(&mut buffer).expect("virtio-net header fits");
         let result = fill(&mut buffer[header..header + len]);
-        // SAFETY: the buffer is kept in `sending` until the device returns its token.
-        match unsafe { self.raw.transmit_begin(&buffer[..header + len]) } {
-            Ok(token) => self.sending[token as usize] = Some((buffer, header + len)),
-            // `transmit` checked there was room; TCP retransmits anyway, so only log.
-            Err(_) => log::warn!("virtio-net: a frame could not be sent"),
+        if self.waiting.is_empty() && self.raw.can_send() {
+            self.begin_send(buffer, header + len);
+        } else {
+            self.waiting.push_back((buffer, header + len));
         }
         result
     }
@@ -168,6 +192,7 @@ pub fn find_net() -> Result<NetDevice, &'static str> {
         receiving: (0..QUEUE_SIZE).map(|_| None).collect(),
         sending: (0..QUEUE_SIZE).map(|_| None).collect(),
         spare: Vec::new(),
+        waiting: VecDeque::new(),
     };
     for _ in 0..QUEUE_SIZE {
         card.lend_for_receive(new_buffer());
@@ -186,7 +211,8 @@ impl NetDevice {
         let card = self.card.get_mut();
         card.raw.ack_interrupt();
         card.reclaim_sent();
-        card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty()) || self.syn_gate.as_ref().is_some_and(SynGate::releasable)
+        // Frames still waiting to be sent: no sleep until the device took them.
+        !card.waiting.is_empty() || card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty()) || self.syn_gate.as_ref().is_some_and(SynGate::releasable)
     }
 
     /// `listening` sockets wait for a SYN on `port` now: that many SYNs to it go to smoltcp, the
@@ -223,7 +249,7 @@ impl phy::Device for NetDevice {
         // and QEMU's user network would retry the connection only seconds later.
         let card = self.card.get_mut();
         card.reclaim_sent();
-        if !card.raw.can_send() {
+        if !card.can_take() {
             return None;
         }
         if !self.holding {
@@ -252,7 +278,7 @@ impl phy::Device for NetDevice {
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {
         let card = self.card.get_mut();
         card.reclaim_sent();
-        card.raw.can_send().then_some(TxToken { card: &self.card })
+        card.can_take().then_some(TxToken { card: &self.card })
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
