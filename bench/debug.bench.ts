@@ -2,7 +2,8 @@
 // `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm) as built, as its
 // instrumented copy with `wasm_debug=N` but no debugger, and with the debug adapter
 // (dist/debugAdapter.js) attached and idle (no breakpoint); then the round trip of a Wasm `next`
-// (DAP request → stopped event) at a function breakpoint (`--function`, default handle-hello).
+// (DAP request → stopped event) at a function breakpoint (`--function`, default handle-hello), and
+// what showing the stop costs: the stack, then the scopes and the Locals (Wasm) of every Wasm frame.
 // usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K] [--app DIR] [--function NAME]
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -73,8 +74,26 @@ async function roundTrip(dc: DebugClient, request: () => Promise<unknown>): Prom
 }
 
 /**
- * Per sample: GET /hello stops at the function breakpoint on `o.function`, one `next` is timed
- * (entry → its first statement), then continue lets the answer out.
+ * What VS Code asks at a stop when every Wasm frame's Locals (Wasm) is opened: the stack, each
+ * frame's scopes and its locals. Milliseconds, and how many locals were shown.
+ */
+async function showStop(dc: DebugClient): Promise<{ ms: number; frames: number; locals: number }> {
+  const t0 = performance.now();
+  const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  let frames = 0;
+  let locals = 0;
+  for (const frame of stack) {
+    const scope = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((s) => s.name === 'Locals (Wasm)');
+    if (!scope) continue;
+    frames++;
+    locals += (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables.length;
+  }
+  return { ms: performance.now() - t0, frames, locals };
+}
+
+/**
+ * Per sample: GET /hello stops at the function breakpoint on `o.function`, the stop is shown
+ * (showStop), one `next` is timed (entry → its first statement), then continue lets the answer out.
  */
 async function stepTimes(o: ReturnType<typeof options>) {
   const session = await debugSession(o.app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
@@ -82,16 +101,19 @@ async function stepTimes(o: ReturnType<typeof options>) {
   try {
     const next: number[] = [];
     const hit: number[] = [];
+    const shown: Awaited<ReturnType<typeof showStop>>[] = [];
     for (let i = 0; i < o.steps; i++) {
       let answer: Promise<Response> | undefined;
       hit.push(await roundTrip(dc, async () => void (answer = fetch(`${url}/hello`))));
+      shown.push(await showStop(dc));
       next.push(await roundTrip(dc, () => dc.nextRequest({ threadId: 1 })));
       await dc.continueRequest({ threadId: 1 });
       const res = await answer!;
       if (res.status !== 200) throw new Error(`/hello answered ${res.status} after the steps`);
     }
     const stats = (xs: number[]) => ({ medianMs: round1(median(xs)), p90Ms: round1(percentile(xs, 90)), samples: xs.length });
-    return { next: stats(next), requestToBreakpoint: stats(hit) };
+    const show = { ...stats(shown.map((s) => s.ms)), wasmFrames: shown[0]?.frames, locals: shown[0]?.locals };
+    return { next: stats(next), requestToBreakpoint: stats(hit), showStopWithAllLocals: show };
   } finally {
     await session.end();
   }

@@ -36,9 +36,10 @@ world=$1
 app_dir=$(cd "$2" && pwd)
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 wit_dir=$repo_root/wit
+# The one `npm run setup` installs, else one on PATH (Uniwasm: Check Tools gives its install line).
 wit_bindgen=$repo_root/.uniwasm/tools/bin/wit-bindgen
-
-[[ -x $wit_bindgen ]] || die "wit-bindgen not found at $wit_bindgen: run \`npm run setup\`"
+[[ -x $wit_bindgen ]] || wit_bindgen=$(command -v wit-bindgen) ||
+  die "wit-bindgen not found in $repo_root/.uniwasm/tools/bin or on PATH: run \`npm run setup\`, or \`cargo install --locked wit-bindgen-cli --version 0.63.0 --no-default-features --features c\`"
 for tool in clang wasm-ld wasm-objdump; do
   command -v "$tool" >/dev/null || die "$tool not found on PATH: install clang, lld and wabt (\`npm run setup\` lists them)"
 done
@@ -48,7 +49,7 @@ target=(--target=wasm32-wasi)
 [[ $(clang "${target[@]}" -print-file-name=libc.a) == /* ]] ||
   die "wasi-libc not found for clang: install Debian's wasi-libc (\`npm run setup\` lists it)"
 [[ -f $(clang "${target[@]}" -print-libgcc-file-name) ]] ||
-  die "wasm32 compiler-rt builtins not found: install libclang-rt-14-dev-wasm32 (\`npm run setup\` lists it)"
+  die "wasm32 compiler-rt builtins not found: install libclang-rt-dev-wasm32 (\`npm run setup\` lists it)"
 
 build=$app_dir/build
 gen=$build/gen

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { buildAll } from './builder/all';
+import { describeBuild } from './builder/summary';
 import { RunSession } from './run/session';
 import { TraceFile } from './trace/file';
 import { whenParentDies } from './util/parentDeath';
@@ -45,9 +46,9 @@ const defaultApp = () => resolve(productRoot(), 'examples', 'http-server-demo');
 async function build(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { app: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   const echo = values.json ? undefined : (text: string) => process.stderr.write(text);
-  const { kernel, app } = await buildAll(values.app ?? defaultApp(), { onOutput: echo });
-  if (values.json) console.log(JSON.stringify({ kernel, app }));
-  else console.log(`kernel ${kernel}\napp ${app}`);
+  const { kernel, app, parts } = await buildAll(values.app ?? defaultApp(), { onOutput: echo });
+  if (values.json) console.log(JSON.stringify({ kernel, app, parts }));
+  else console.log(`kernel ${kernel}\napp ${app}\n${describeBuild(parts)}`);
 }
 
 async function run(argv: string[]): Promise<void> {

@@ -9,6 +9,7 @@ import { registerPortAttributes } from './run/portAttributes';
 import { RunStatusBar } from './run/statusBar';
 import { UniwasmTaskProvider } from './tasks/provider';
 import { checkToolsCommand } from './tools/command';
+import { openWalkthrough } from './tools/walkthrough';
 import { registerTraffic } from './traffic/register';
 import { WitProblems } from './wit/problems';
 import { registerWitLanguage } from './wit/language';
@@ -33,9 +34,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('uniwasm.run', () => runner.run()),
     vscode.commands.registerCommand('uniwasm.stop', () => runner.stop()),
     vscode.commands.registerCommand('uniwasm.restart', () => runner.restart()),
-    vscode.commands.registerCommand('uniwasm.openHello', () => runner.openHello()),
+    vscode.commands.registerCommand('uniwasm.openApp', () => runner.openApp()),
     vscode.commands.registerCommand('uniwasm.showLog', () => log.show()),
     vscode.commands.registerCommand('uniwasm.checkTools', () => checkToolsCommand(log)),
+    vscode.commands.registerCommand('uniwasm.openWalkthrough', () => openWalkthrough()),
     vscode.tasks.registerTaskProvider(UniwasmTaskProvider.type, new UniwasmTaskProvider(log, [traffic, ports])),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('uniwasm')) readSettings(log);

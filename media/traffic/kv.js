@@ -1,6 +1,8 @@
 // KeyValue traffic view (webview side). Every value from the host is rendered with textContent,
 // never parsed as HTML: a Redis value `<img src=x onerror=…>` shows as text.
-// Rows arrive in batches (src/traffic/core.ts); the table keeps at most `maxRows` of them.
+// Rows arrive in batches (src/traffic/core.ts), not in time order (a Redis command no call claims
+// comes a second late): each goes in its place by time, newest on top; the table keeps `maxRows`.
+// The layout (kv.css) is a card per row in a narrow side bar and columns when wide.
 // @ts-check
 (function () {
   // @ts-ignore: provided by VS Code inside webviews
@@ -9,16 +11,16 @@
   const tbody = $('#rows tbody');
   const empty = $('#empty');
   const stats = $('#stats');
-  const pause = /** @type {HTMLButtonElement} */ ($('#pause'));
   const filter = /** @type {HTMLInputElement} */ ($('#filter'));
   const details = $('#details');
   const state = vscode.getState() || { mode: 'utf8' };
   let maxRows = 2000;
-  let paused = false;
   /** @type {number | undefined} */
   let selected;
-  /** id → { data, tr }, oldest first (Map keeps insertion order). */
+  /** id → { data, tr } of the rows shown. */
   const rows = new Map();
+  /** The same entries, newest first: the order of the table. */
+  const order = [];
 
   /** @param {string} tag @param {string} [text] @param {string} [cls] */
   function el(tag, text, cls) {
@@ -26,6 +28,48 @@
     if (text !== undefined) e.textContent = text;
     if (cls) e.className = cls;
     return e;
+  }
+
+  /** Whether row `a` goes above row `b`: later first, and of two at the same time the one made later. */
+  function newer(a, b) {
+    return a.t > b.t || (a.t === b.t && a.id > b.id);
+  }
+
+  /** The index in `order` where `r` belongs (binary search; `order` is sorted). */
+  function slotOf(r) {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newer(order[mid].data, r)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The WIT call cell: values only when narrow, typed when wide (kv.css picks), all of it in the tooltip. */
+  function witCell(r) {
+    if (!r.call) {
+      const td = el('td', 'Redis only', 'wit');
+      td.title = 'No WIT call caused this command: another Redis client, or one no call claimed in time';
+      return td;
+    }
+    const td = el('td', undefined, 'wit');
+    td.append(el('span', r.brief ?? r.call, 'brief'), el('span', r.call, 'full'));
+    td.title = r.resultType ? `${r.call} -> ${r.resultType}` : r.call;
+    return td;
+  }
+
+  function reqCell(r) {
+    const td = el('td', undefined, 'req');
+    if (r.req === undefined) return td;
+    const a = el('a', `#${r.req}`);
+    a.setAttribute('href', '#');
+    a.dataset.req = String(r.req);
+    a.dataset.boot = String(r.boot ?? 0);
+    a.title = `Show HTTP request #${r.req} in HTTP Requests`;
+    td.append(a);
+    return td;
   }
 
   function render(r) {
@@ -36,29 +80,27 @@
     const redis = el('td', undefined, 'redis');
     for (const c of r.redis) {
       const d = el('div', c.text, 'cmd');
-      d.title = `client ${c.source}`;
+      d.title = `${c.text}\n(client ${c.source})`;
       redis.append(d);
     }
     // Commands the guest reports but MONITOR has not (yet) shown.
     if (r.call && r.redis.length < r.guest.length) {
-      for (const g of r.guest.slice(r.redis.length)) redis.append(el('div', `${g} (guest; not seen by MONITOR)`, 'cmd missing'));
+      for (const g of r.guest.slice(r.redis.length)) {
+        const d = el('div', `${g} (guest; not seen by MONITOR)`, 'cmd missing');
+        d.title = d.textContent;
+        redis.append(d);
+      }
     }
-    const call = el('td', r.call ?? '(no WIT call: Redis traffic)', 'wit');
-    if (r.resultType) call.title = `-> ${r.resultType}`;
-    tr.append(
-      el('td', r.time, 'time'),
-      el('td', r.req === undefined ? '' : `#${r.req}`, 'num'),
-      el('td', r.container ?? '', 'container'),
-      call,
-      el('td', r.call ? `${r.result}${r.dur ? ` · ${r.dur}` : ''}` : '', 'result'),
-      redis,
-    );
+    const container = el('td', r.container ?? '', 'container');
+    container.title = container.textContent;
+    const result = el('td', r.call ? r.result : '', 'result');
+    result.title = result.textContent;
+    tr.append(el('td', r.time, 'time'), reqCell(r), container, witCell(r), result, el('td', r.call ? r.dur ?? '' : '', 'dur'), redis);
     return tr;
   }
 
-  /** Adds new rows (newest on top) and replaces updated ones still shown. */
+  /** Puts new rows in their place by time and replaces updated ones still shown; drops the oldest beyond maxRows. */
   function apply(items) {
-    const fresh = document.createDocumentFragment();
     for (const r of items) {
       const old = rows.get(r.id);
       if (old) {
@@ -68,17 +110,18 @@
         old.data = r;
         if (r.id === selected) showDetails(r);
       } else if (r.isNew) {
-        const tr = render(r);
-        fresh.prepend(tr);
-        rows.set(r.id, { data: r, tr });
+        const entry = { data: r, tr: render(r) };
+        const at = slotOf(r);
+        tbody.insertBefore(entry.tr, at < order.length ? order[at].tr : null);
+        order.splice(at, 0, entry);
+        rows.set(r.id, entry);
       }
     }
-    tbody.prepend(fresh);
-    for (const [id, v] of rows) {
-      if (rows.size <= maxRows) break;
-      v.tr.remove();
-      rows.delete(id);
-      if (id === selected) hideDetails();
+    while (order.length > maxRows) {
+      const { data, tr } = order.pop();
+      tr.remove();
+      rows.delete(data.id);
+      if (data.id === selected) hideDetails();
     }
     empty.hidden = rows.size > 0;
   }
@@ -86,6 +129,7 @@
   function clearRows() {
     tbody.replaceChildren();
     rows.clear();
+    order.length = 0;
     hideDetails();
     empty.hidden = false;
   }
@@ -159,13 +203,21 @@
   }
 
   tbody.addEventListener('click', (ev) => {
-    const tr = /** @type {HTMLElement} */ (ev.target).closest('tr');
+    const target = /** @type {HTMLElement} */ (ev.target);
+    const link = target.closest('a');
+    if (link) {
+      ev.preventDefault();
+      vscode.postMessage({ type: 'openRequest', boot: Number(link.dataset.boot), req: Number(link.dataset.req) });
+      return;
+    }
+    const tr = target.closest('tr');
     if (tr) select(tr);
   });
   tbody.addEventListener('keydown', (ev) => {
     const tr = /** @type {HTMLElement} */ (ev.target).closest('tr');
     if (!tr) return;
-    if (ev.key === 'Enter' || ev.key === ' ') select(tr);
+    // Enter on the request link follows the link (its click), not the row.
+    if ((ev.key === 'Enter' || ev.key === ' ') && !(/** @type {HTMLElement} */ (ev.target).closest('a'))) select(tr);
     const next = ev.key === 'ArrowDown' ? tr.nextElementSibling : ev.key === 'ArrowUp' ? tr.previousElementSibling : null;
     if (next) {
       /** @type {HTMLElement} */ (next).focus();
@@ -181,31 +233,21 @@
       if (row) showDetails(row.data);
     });
   }
-  pause.addEventListener('click', () => vscode.postMessage({ type: 'pause', paused: !paused }));
-  $('#clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   let filterTimer;
   filter.addEventListener('input', () => {
     clearTimeout(filterTimer);
     filterTimer = setTimeout(() => vscode.postMessage({ type: 'filter', text: filter.value }), 200);
   });
 
-  function setPaused(p) {
-    paused = p;
-    pause.textContent = p ? '▶ Resume' : '⏸ Pause';
-    pause.setAttribute('aria-pressed', String(p));
-  }
-
   window.addEventListener('message', (ev) => {
     const m = ev.data;
     if (m.type === 'rows') apply(m.rows);
     else if (m.type === 'reset') {
       maxRows = m.maxRows;
-      setPaused(m.paused);
       if (document.activeElement !== filter) filter.value = m.filter;
       clearRows();
       apply(m.rows);
     } else if (m.type === 'stats') {
-      setPaused(m.paused);
       const parts = [`${m.callsPerSec} calls/s`, `${m.commandsPerSec} Redis cmds/s`, `${rows.size} shown of ${m.rows}`, `MONITOR ${m.monitor}`];
       if (m.paused) parts.push(`paused (${m.droppedWhilePaused} dropped)`);
       stats.textContent = parts.join(' · ');

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { parseClangDiagnostics } from './diagnostics';
 import type { Diagnostic } from './diagnostics';
+import { BuildError } from './summary';
 
 /** The contract of an app folder: `uniwasm.json`, with paths relative to the folder. */
 export interface AppManifest {
@@ -63,7 +64,7 @@ export async function buildApp(app: string, out: BuildOutput = {}, profile: Buil
   const result = await child;
   if (out.onDiagnostic) parseClangDiagnostics(result.all ?? '', path).forEach(out.onDiagnostic);
   if (result.isCanceled) throw new Error('app build cancelled');
-  if (result.failed) throw new Error(`app build failed (${manifest.build.join(' ')}): ${lastLines(result.all ?? '')}`);
+  if (result.failed) throw new BuildError('app', `app build failed (${manifest.build.join(' ')}): ${lastLines(result.all ?? '')}`);
   const wasm = isAbsolute(manifest.wasm) ? manifest.wasm : join(path, manifest.wasm);
   if (!existsSync(wasm)) throw new Error(`app build succeeded but ${wasm} is missing (see "wasm" in uniwasm.json)`);
   return wasm;

@@ -5,6 +5,9 @@ import { execa } from 'execa';
 import { forEachLine } from '../util/lines';
 import { productRoot } from '../util/paths';
 import { lastLines, type BuildOutput } from './app';
+import { BuildError } from './summary';
+
+interface CargoSpan { file_name: string; line_start: number; column_start: number; line_end: number; column_end: number; is_primary: boolean }
 
 interface CargoMessage {
   reason: string;
@@ -14,7 +17,9 @@ interface CargoMessage {
     level: string;
     message: string;
     rendered?: string;
-    spans: { file_name: string; line_start: number; column_start: number; line_end: number; column_end: number; is_primary: boolean }[];
+    spans: CargoSpan[];
+    /** rustc's notes and help on the message; those with a place become its related information. */
+    children?: { level: string; message: string; spans: CargoSpan[] }[];
   };
 }
 
@@ -46,15 +51,19 @@ export async function buildKernel(out: BuildOutput = {}): Promise<string> {
     if (msg.reason === 'compiler-message' && msg.message) {
       if (msg.message.rendered) out.onOutput?.(msg.message.rendered);
       const span = msg.message.spans.find((s) => s.is_primary);
+      const file = (s: CargoSpan) => (isAbsolute(s.file_name) ? s.file_name : join(cwd, s.file_name));
       if (span && out.onDiagnostic) {
+        const related = (msg.message.children ?? []).flatMap((c) => c.spans.filter((s) => s.is_primary).map((s) => (
+          { file: file(s), line: s.line_start, column: s.column_start, message: `${c.level}: ${c.message}` })));
         out.onDiagnostic({
-          file: isAbsolute(span.file_name) ? span.file_name : join(cwd, span.file_name),
+          file: file(span),
           line: span.line_start,
           column: span.column_start,
           endLine: span.line_end,
           endColumn: span.column_end,
           severity: msg.message.level === 'error' ? 'error' : msg.message.level === 'warning' ? 'warning' : 'info',
           message: msg.message.message,
+          related,
         });
       }
     }
@@ -65,7 +74,7 @@ export async function buildKernel(out: BuildOutput = {}): Promise<string> {
   });
   const result = await child;
   if (result.isCanceled) throw new Error('kernel build cancelled');
-  if (result.failed) throw new Error(`kernel build failed: ${lastLines(stderr.join('\n'))}`);
+  if (result.failed) throw new BuildError('kernel', `kernel build failed: ${lastLines(stderr.join('\n'))}`);
   if (!executable || !existsSync(executable)) throw new Error('kernel build succeeded but cargo reported no kernel image');
   return executable;
 }
@@ -75,9 +84,14 @@ export function prebuiltKernel(): string {
   return join(productRoot(), 'dist', 'kernel', 'uniwasm-kernel');
 }
 
+/** True when the kernel's sources are here (a checkout), false in the packaged extension. */
+export function kernelFromSource(): boolean {
+  return existsSync(join(kernelCrateDir(), 'Cargo.toml'));
+}
+
 /** Builds the kernel from source when its sources are here; otherwise takes the prebuilt image. */
 export async function kernelImage(out: BuildOutput = {}): Promise<string> {
-  if (existsSync(join(kernelCrateDir(), 'Cargo.toml'))) return buildKernel(out);
+  if (kernelFromSource()) return buildKernel(out);
   const image = prebuiltKernel();
   if (!existsSync(image)) throw new Error(`no kernel sources and no prebuilt kernel at ${image}`);
   return image;

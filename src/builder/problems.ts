@@ -22,6 +22,8 @@ export class Problems implements vscode.Disposable {
     const range = new vscode.Range(d.line - 1, Math.max(d.column - 1, 0), d.endLine - 1, Math.max(d.endColumn - 1, 0));
     const diagnostic = new vscode.Diagnostic(range, d.message, SEVERITY[d.severity]);
     diagnostic.source = 'uniwasm';
+    diagnostic.relatedInformation = d.related?.map((n) => new vscode.DiagnosticRelatedInformation(
+      new vscode.Location(vscode.Uri.file(n.file), new vscode.Position(n.line - 1, Math.max(n.column - 1, 0))), n.message));
     const list = this.pending.get(d.file) ?? [];
     list.push(diagnostic);
     this.pending.set(d.file, list);

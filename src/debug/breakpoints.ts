@@ -4,7 +4,7 @@ import {
   BreakpointTable, instructionBreakpoint, kernelFunctionBreakpoint, type BreakpointChanges, type BreakpointKind, type MachineBreakpoint,
 } from './kernel/breakpoints';
 import type { ElfSymbols } from './kernel/elf';
-import type { BreakpointAnswer } from './model';
+import type { BreakpointAnswer, DataAccess } from './model';
 import type { WasmLevel } from './wasm/level';
 
 /** What the breakpoints need of the debugger: the target's symbols and Wasm level, and a stopped target. */
@@ -18,7 +18,7 @@ export interface BreakpointHost {
 /**
  * Function breakpoints go to a Wasm function of that name, else to kernel symbols; kernel functions
  * and instruction addresses become the stub's Z0 set (`machine`), Wasm functions and source lines
- * the kernel's bitmap (wasm/level.ts). Data breakpoints (Z2–Z4 watchpoints) would join them here.
+ * the kernel's bitmap (wasm/level.ts), data breakpoints the stub's watchpoints (wasm/watch.ts).
  */
 export class Breakpoints {
   /** The machine breakpoints: what a kernel stop at rip hit, what a step must lift. */
@@ -42,10 +42,14 @@ export class Breakpoints {
     return answers;
   }
 
+  /** By address: Wasm code (`wasm-code:` references of the Disassembly view) at its probe sites, kernel addresses as Z0. */
   async setInstructions(breakpoints: { instructionReference: string; offset?: number }[]): Promise<BreakpointAnswer[]> {
-    const resolved = breakpoints.map((bp) => instructionBreakpoint(this.machine.newId(), bp.instructionReference, bp.offset, this.host.symbols()));
-    await this.replace('instruction', resolved.flatMap((r) => r.machine));
-    return resolved.map((r) => r.answer);
+    const requests = breakpoints.map((bp) => ({ id: this.machine.newId(), ...bp }));
+    const wasmAnswers = this.host.wasm()?.setInstructionBreakpoints(requests) ?? [];
+    const kernel = requests.map((r, i) => (wasmAnswers[i] ? undefined : instructionBreakpoint(r.id, r.instructionReference, r.offset, this.host.symbols())));
+    await this.replace('instruction', kernel.flatMap((r) => r?.machine ?? []));
+    await this.writeWasm();
+    return requests.map((_, i) => wasmAnswers[i] ?? kernel[i]!.answer);
   }
 
   /** Source breakpoints belong to the Wasm level (DWARF lines of the app); the kernel has no line table here. */
@@ -58,6 +62,19 @@ export class Breakpoints {
     }
     const answers = wasm.setLineBreakpoints(path, requests);
     await this.writeWasm();
+    return answers;
+  }
+
+  /** Data breakpoints (wasm/watch.ts): watchpoints on linear memory, where the current stop (or the mailbox) says it lies. */
+  async setData(breakpoints: { dataId: string; accessType?: DataAccess }[]): Promise<BreakpointAnswer[]> {
+    const requests = breakpoints.map((b) => ({ id: this.machine.newId(), ...b }));
+    const wasm = this.host.wasm();
+    if (!wasm) return requests.map(({ id }) => ({ id, verified: false, message: 'data breakpoints watch linear memory: they need Wasm-level debugging' }));
+    let answers: BreakpointAnswer[] = [];
+    await this.host.withTargetStopped(async (client) => {
+      const { memoryBase, memorySize } = wasm.stop?.mailbox ?? (await wasm.read(client));
+      answers = await wasm.watchpoints.replace(client, requests, { base: memoryBase, size: memorySize });
+    });
     return answers;
   }
 

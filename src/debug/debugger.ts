@@ -10,10 +10,11 @@ import { evaluate, kernelFrame, kernelScopes, kernelVariables, setRegister } fro
 import { parseAddress, readReadable } from './kernel/memory';
 import { bootHalted, type AttachOptions, type LaunchOptions } from './launch';
 import type {
-  DebuggerEvents, ExceptionInfo, Frame, MemoryRead, OutputCategory, Reference, Scope, Thread, Variable, VariableContainer,
+  DataBreakpointInfo, DebuggerEvents, DisassembledInstruction, ExceptionInfo, Frame, MemoryRead, OutputCategory, Reference, Scope, Thread, Variable, VariableContainer,
 } from './model';
 import { RunControl, type Target } from './runControl';
 import { WASM_FRAME_BASE, WasmLevel } from './wasm/level';
+import { addressInfo, globalAddressInfo, parseWasmAddress } from './wasm/watch';
 
 /** The kernel's console line once it serves HTTP (kernel/README.md). */
 const KERNEL_LISTENING = /\bINFO +ready: listening on /;
@@ -184,7 +185,7 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
   async stackFrames(thread: number): Promise<Frame[]> {
     const target = this.connected();
     const wasmStop = target.wasm?.stop;
-    const kernel = await kernelFrame(target, thread, wasmStop !== undefined);
+    const kernel = await kernelFrame(target, thread, wasmStop !== undefined && !wasmStop.watch);
     const wasmFrames = wasmStop ? await target.wasm!.stackFrames(target.client, wasmStop) : [];
     return [...wasmFrames, kernel];
   }
@@ -233,6 +234,26 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
     const linear = wasm?.linearMemory(reference, offset, data.length);
     if (linear && linear.inside < data.length) throw new Error(`the write runs past the end of linear memory`);
     await client.writeMemory(linear?.address ?? parseAddress(reference) + BigInt(offset), data);
+  }
+
+  /**
+   * Whether `name` can be watched: a linear-memory address (`0x1234`, `&mem[0x1234]`, `wasm:0x1234`),
+   * or in the Globals scope a global that holds one (the memory it points at). `bytes` long (4 when not given).
+   */
+  async dataBreakpointInfo(name: string, container: VariableContainer | undefined, bytes: number | undefined): Promise<DataBreakpointInfo> {
+    const { client, wasm } = this.connected();
+    if (!wasm) return { dataId: null, description: 'data breakpoints watch linear memory: launch with Wasm debugging ("debugWasm": true)' };
+    if (container?.kind === 'wasmGlobals' && wasm.stop) return globalAddressInfo(wasm.program, client, wasm.stop.mailbox, name, bytes);
+    const address = parseWasmAddress(name);
+    if (address === undefined) return { dataId: null, description: `${name}: name a linear-memory address (0x1234, &mem[0x1234])` };
+    return addressInfo(address, bytes);
+  }
+
+  /** The Disassembly view: Wasm code of the original module by `wasm-code:` references (the kernel's machine code is not disassembled). */
+  disassemble(reference: string, offset: number, instructionOffset: number, count: number): DisassembledInstruction[] {
+    const wasm = this.connected().wasm;
+    if (!wasm) throw new Error('disassembly is of Wasm code: launch with Wasm debugging ("debugWasm": true)');
+    return wasm.code.disassemble(reference, offset, instructionOffset, count);
   }
 
   private output(text: string, category: OutputCategory = 'console'): void {

@@ -9,7 +9,7 @@ export type StopReason =
   | 'breakpoint'
   | 'function breakpoint'
   | 'instruction breakpoint'
-  /** A watchpoint on memory (gdbstub Z2/Z3/Z4): no stop has it until data breakpoints exist (issue 15). */
+  /** A watchpoint on linear memory (gdbstub Z2/Z3/Z4, wasm/watch.ts). */
   | 'data breakpoint'
   | 'exception';
 
@@ -53,7 +53,7 @@ export interface Frame {
 }
 
 /** What the Wasm level's scopes show. */
-export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number };
+export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number } | { kind: 'wasmLocals'; depth: number };
 
 /** What a scope or an expandable variable stands for; the session keeps these behind its variables references. */
 export type VariableContainer =
@@ -92,11 +92,37 @@ export interface BreakpointAnswer {
   instructionReference?: string;
 }
 
+/** What a data breakpoint watches for: writes (Z2), reads (Z3), either (Z4). */
+export type DataAccess = 'write' | 'read' | 'readWrite';
+
+/** Whether data can be watched: its id for setDataBreakpoints (null when it cannot), and what it is. */
+export interface DataBreakpointInfo {
+  dataId: string | null;
+  description: string;
+  accessTypes?: DataAccess[];
+}
+
 /** Details of the exception (Wasm trap) the target stopped at. */
 export interface ExceptionInfo {
   exceptionId: string;
   description: string;
   breakMode: 'always';
+}
+
+/** One row of the Disassembly view (Wasm code of the original module). */
+export interface DisassembledInstruction {
+  /** `0x` + the instruction's file offset in the module; `-1` for a filler outside the code. */
+  address: string;
+  /** The bytes in hex, space-separated. */
+  instructionBytes?: string;
+  instruction: string;
+  /** The function it belongs to. */
+  symbol?: string;
+  source?: { path: string };
+  line?: number;
+  column?: number;
+  /** A filler before the first or after the last instruction. */
+  invalid?: boolean;
 }
 
 /** Bytes read from the target: `unreadableBytes` past the end of `data` could not be read. */

@@ -88,11 +88,13 @@ export class RunControl {
   }
 
   /**
-   * Over: the next statement; into: the next probe, a call's entry included (at a Wasm stop). At
-   * kernel level both are one machine instruction: it resolves before that step ends.
+   * Over: the next statement; into: the next probe, a call's entry included (at a Wasm stop). With
+   * `instruction` granularity both are "into" at a Wasm stop: the next probe of any depth is the
+   * finest stop the instrumentation has (it probes statements, not each instruction). At kernel
+   * level both are one machine instruction: it resolves before that step ends.
    */
-  async step(thread: number, mode: 'over' | 'into'): Promise<void> {
-    if (this.target.wasm?.stop) return this.stepWasm(thread, mode);
+  async step(thread: number, mode: 'over' | 'into', granularity?: 'statement' | 'line' | 'instruction'): Promise<void> {
+    if (this.target.wasm?.stop) return this.stepWasm(thread, granularity === 'instruction' ? 'into' : mode);
     void this.quietly(() => singleStep(this.stepContext(), thread)).then(
       async (stop) => {
         this.stopIntent = 'step';
@@ -186,6 +188,8 @@ export class RunControl {
   private async reportStop(reply: StopReply): Promise<void> {
     if (reply.kind !== 'signal') return;
     const wasm = this.target.wasm;
+    const watched = reply.reason?.endsWith('watch') ? wasm?.watchpoints.hit(reply.watchAddress) : undefined;
+    if (wasm && watched?.length) return this.reportDataStop(reply, wasm, watched);
     if (wasm && reply.signal === 5 && (await this.atWasmTrap(reply).catch(() => false))) return this.reportWasmStop(reply, wasm);
     const intent = this.stopIntent;
     this.stopIntent = undefined;
@@ -236,6 +240,8 @@ export class RunControl {
       }
       // The step mode asked for is done: a kernel-level resume from here must not stop again.
       if (mailbox.stepMode !== 0) await wasm.setStep(client, 'run', 0);
+      // Linear memory may have moved (memory.grow): the data breakpoints follow it.
+      if (wasm.watchpoints.size) await wasm.watchpoints.follow(client, { base: mailbox.memoryBase, size: mailbox.memorySize });
       wasm.stop = { mailbox };
     } catch (err) {
       if (client.state !== 'closed') this.host.output(`uniwasm: reading the Wasm stop failed: ${(err as Error).message}\n`, 'stderr');
@@ -245,6 +251,23 @@ export class RunControl {
     const stop: Stop = { reason: this.wasmEntryPending && reason === 'step' ? 'entry' : reason, thread, hitBreakpointIds: hit, trap: text };
     this.wasmEntryPending = false;
     this.host.stopped(stop);
+  }
+
+  /**
+   * A watchpoint on linear memory fired, in the interpreter's load or store (or a host function's
+   * access): the Wasm frames are the shadow stack as it is, the top one at the last statement it
+   * reached, the one that made the access.
+   */
+  private async reportDataStop(reply: StopReply & { kind: 'signal' }, wasm: WasmLevel, hit: number[]): Promise<void> {
+    const client = this.target.client;
+    this.stopIntent = undefined;
+    try {
+      wasm.stop = { mailbox: await wasm.read(client), watch: true };
+    } catch (err) {
+      if (client.state !== 'closed') this.host.output(`uniwasm: reading the Wasm stop failed: ${(err as Error).message}\n`, 'stderr');
+      return;
+    }
+    this.host.stopped({ reason: 'data breakpoint', thread: reply.thread ?? this.target.threadIds[0], hitBreakpointIds: hit });
   }
 
   private stepContext(): StepContext {

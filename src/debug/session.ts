@@ -59,6 +59,10 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       supportsEvaluateForHovers: true,
       supportTerminateDebuggee: true,
       supportsExceptionInfoRequest: true,
+      supportsDisassembleRequest: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsSteppingGranularity: true,
       exceptionBreakpointFilters: [{ filter: WASM_TRAPS, label: 'Wasm traps', default: true, description: 'Stop when the app traps (unreachable, out-of-bounds access, division by zero, out of fuel …)' }],
     };
     this.sendResponse(response);
@@ -126,11 +130,11 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   }
 
   protected override async nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
-    await this.respond(response, () => this.debugger.control.step(args.threadId, 'over'));
+    await this.respond(response, () => this.debugger.control.step(args.threadId, 'over', args.granularity));
   }
 
   protected override async stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
-    await this.respond(response, () => this.debugger.control.step(args.threadId, 'into'));
+    await this.respond(response, () => this.debugger.control.step(args.threadId, 'into', args.granularity));
   }
 
   protected override async stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
@@ -214,6 +218,17 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     });
   }
 
+  protected override async dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): Promise<void> {
+    await this.respond(response, async () => {
+      const container = args.variablesReference ? this.variables.get(args.variablesReference) : undefined;
+      return { canPersist: false, ...(await this.debugger.dataBreakpointInfo(args.name, container, args.bytes)) };
+    });
+  }
+
+  protected override async setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): Promise<void> {
+    await this.respond(response, async () => ({ breakpoints: await this.debugger.breakpoints.setData(args.breakpoints) }));
+  }
+
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.debugger.stopAtTraps = args.filters.includes(WASM_TRAPS);
     this.sendResponse(response);
@@ -224,6 +239,15 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     if (!info) return this.sendErrorResponse(response, 2001, 'not stopped at a Wasm trap');
     response.body = info;
     this.sendResponse(response);
+  }
+
+  protected override async disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): Promise<void> {
+    await this.respond(response, async () => ({
+      instructions: this.debugger.disassemble(args.memoryReference, args.offset ?? 0, args.instructionOffset ?? 0, args.instructionCount).map(
+        ({ source, invalid, ...ins }): DebugProtocol.DisassembledInstruction => ({
+          ...ins, location: source, presentationHint: invalid ? 'invalid' : undefined,
+        })),
+    }));
   }
 
   /** Runs a request handler and answers with the body it returns, or with the error it threw. */

@@ -1,25 +1,30 @@
-// The Run, Stop, Restart and Open commands of VS Code over the run core, with the guest console in a terminal.
+// The Run, Stop, Restart and Open App commands of VS Code over the run core, with the guest console in a terminal.
 import * as vscode from 'vscode';
+import { closeBuildFailure } from '../builder/command';
 import type { Problems } from '../builder/problems';
 import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
 import type { RunObserver } from './observer';
+import { pathToOpen, type AppRoute } from './routes';
 import { RunSession, runUrl } from './session';
 import type { RunStatusBar } from './statusBar';
 import { LineTerminal } from './terminal';
+import { markStepDone } from '../tools/walkthrough';
 
 /** Run, Stop and Restart of the unikernel from VS Code: one session at a time, console in a terminal. */
 export class RunController implements vscode.Disposable {
   private session: RunSession | undefined;
   private starting: AbortController | undefined;
   private terminal: vscode.Terminal | undefined;
-  /** The URL an F5 session's run serves, while it lives. */
+  /** The URL an F5 session's run serves, while it lives, and its app's routes. */
   private debugUrl: string | undefined;
+  private debugRoutes: readonly AppRoute[] = [];
 
-  /** Follows F5 sessions' runs: the status bar says "debugging", Open /hello and replays reach the debugged guest. */
+  /** Follows F5 sessions' runs: the status bar says "debugging", Open App and replays reach the debugged guest. */
   readonly debugObserver: RunObserver = {
-    runStarted: ({ url }) => {
+    runStarted: ({ url, routes }) => {
       this.debugUrl = url;
+      this.debugRoutes = routes;
       this.status.show({ kind: 'debugging', url });
     },
     runEnded: () => {
@@ -108,6 +113,7 @@ export class RunController implements vscode.Disposable {
         observers: this.observers,
       });
       this.session = session;
+      closeBuildFailure(); // its build succeeded
       this.status.show({ kind: 'serving', url: session.url });
       this.log.info(`serving ${session.url}`);
       console.writeLine(`ready ${session.url}`);
@@ -150,10 +156,20 @@ export class RunController implements vscode.Disposable {
     this.log.info('stopped');
   }
 
-  /** The "Open /hello" command: the running (or debugged) app's /hello in the browser. */
-  async openHello(): Promise<void> {
-    if (!this.url) return void vscode.window.showWarningMessage('Uniwasm: nothing is running; run the unikernel first.');
-    await vscode.env.openExternal(vscode.Uri.parse(`${this.url}/hello`));
+  /**
+   * The "Open App in Browser" command: the running (or debugged) app's first GET route (pathToOpen).
+   * While nothing runs it offers to run the app, and opens it once it serves.
+   */
+  async openApp(): Promise<void> {
+    if (!this.url) {
+      const run = 'Run Unikernel';
+      if ((await vscode.window.showWarningMessage('Uniwasm: nothing is running.', run)) !== run) return;
+      await this.run();
+      if (!this.url) return;
+    }
+    const routes = this.session?.routes ?? this.debugRoutes;
+    await vscode.env.openExternal(vscode.Uri.parse(`${this.url}${pathToOpen(routes)}`));
+    markStepDone('uniwasm.appOpened');
   }
 
   async restart(): Promise<void> {

@@ -18,6 +18,7 @@ import { HostForward, QEMU_LISTENERS } from './forward';
 import { notifyAll, type RunObserver } from './observer';
 import { consoleLine } from './stopLine';
 import { RUN_LIMITS, type AccelChoice, type Machine } from './options';
+import { routeFromConsole, type AppRoute } from './routes';
 
 /** The URL a run on host port `port` serves (the forward listens on loopback only). */
 export function runUrl(port: number): string {
@@ -91,6 +92,8 @@ export class RunSession {
     readonly image: { kernel: string; app: string },
     /** The Redis the guest uses, as the host reaches it. */
     readonly redisServer: RedisTarget,
+    /** The app's routes, as the kernel logs them at boot (filled while it boots). */
+    readonly routes: readonly AppRoute[],
     private readonly qemu: ResultPromise,
     private readonly redis: EmbeddedRedis | undefined,
     private readonly forward: HostForward,
@@ -174,17 +177,20 @@ export class RunSession {
     log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
     const console: string[] = [];
+    const routes: AppRoute[] = [];
     const onLine = (said: string) => {
       const line = consoleLine(said);
       console.push(line);
       if (console.length > 200) console.shift();
       o.onConsole?.(line);
+      const route = routeFromConsole(line);
+      if (route) routes.push(route);
     };
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
     const url = runUrl(o.port);
-    const session = new RunSession(url, { kernel, app }, redisServer, qemu, redis, forward, console, o.qemuBinary, trace, observers, log);
-    notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer }), observerFailed);
+    const session = new RunSession(url, { kernel, app }, redisServer, routes, qemu, redis, forward, console, o.qemuBinary, trace, observers, log);
+    notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer, routes }), observerFailed);
     if (o.halted) return session;
     try {
       await session.waitForHttp(o.readyTimeoutMs, o.signal);

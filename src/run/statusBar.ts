@@ -1,5 +1,6 @@
 // The status bar item of a run: building, booting, serving or debugging at a clickable URL, stopped or failed.
 import * as vscode from 'vscode';
+import { markStepDone } from '../tools/walkthrough';
 
 export type RunState =
   | { kind: 'stopped' }
@@ -25,6 +26,7 @@ export class RunStatusBar implements vscode.Disposable {
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'uniwasm.serving', state.kind === 'serving');
     void vscode.commands.executeCommand('setContext', 'uniwasm.debugging', state.kind === 'debugging');
+    if (state.kind === 'serving' || state.kind === 'debugging') markStepDone('uniwasm.served');
     switch (state.kind) {
       case 'stopped':
         item.text = '$(debug-stop) Uniwasm: stopped';
@@ -43,13 +45,13 @@ export class RunStatusBar implements vscode.Disposable {
         break;
       case 'serving':
         item.text = `$(globe) Uniwasm: serving ${state.url}`;
-        item.tooltip = `Open ${state.url}/hello`;
-        item.command = 'uniwasm.openHello';
+        item.tooltip = `Open the app at ${state.url} in the browser (its first GET route)`;
+        item.command = 'uniwasm.openApp';
         break;
       case 'debugging':
         item.text = `$(debug) Uniwasm: debugging ${state.url}`;
-        item.tooltip = `The app runs under the debugger: open ${state.url}/hello`;
-        item.command = 'uniwasm.openHello';
+        item.tooltip = `The app runs under the debugger: open it at ${state.url} in the browser (its first GET route)`;
+        item.command = 'uniwasm.openApp';
         break;
       case 'failed':
         item.text = '$(error) Uniwasm: failed';

@@ -1,6 +1,7 @@
 // The `uniwasm: build` and `uniwasm: run` tasks (tasks.json, preLaunchTask) over the same core as the commands.
 import * as vscode from 'vscode';
 import { buildAll, diagnosticLine } from '../builder/all';
+import { describeBuild } from '../builder/summary';
 import { locateApp } from '../config/locateApp';
 import { readSettings } from '../config/read';
 import { runOptionsFromSettings } from '../config/runOptions';
@@ -55,7 +56,7 @@ export class UniwasmTaskProvider implements vscode.TaskProvider {
           onOutput: (text) => terminal.write(text),
           onDiagnostic: (d) => problems.push(diagnosticLine(d)),
         });
-        terminal.writeLine(`kernel ${built.kernel}\napp ${built.app}`);
+        terminal.writeLine(`kernel ${built.kernel}\napp ${built.app}\n${describeBuild(built.parts)}`);
         terminal.exit(0);
       } catch (err) {
         problems.forEach((line) => terminal.writeLine(line));

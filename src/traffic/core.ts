@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Batcher, RateMeter } from './batch';
 import { Correlator, type KvRow, type MonitorCommand } from './correlate';
 import { rowSubject, toViewRow, type ViewRow } from './format';
+import type { Boot } from './history';
 import type { SignatureLookup } from './signature';
 import { matchesKv, parseKvFilter, TrafficLog, type KvFilter } from './store';
 import { isReadinessProbe, TraceDecoder, type HttpEvent, type HttpStartEvent, type KvEvent } from '../trace/format';
@@ -41,6 +42,9 @@ export interface Heap {
   recvMs: number;
 }
 
+/** Boots remembered for the view's separators (a boot's requests outlive it in the history). */
+const MAX_BOOTS = 100;
+
 export class TrafficCore {
   readonly decoder: TraceDecoder;
   readonly http: TrafficLog<HttpEvent>;
@@ -50,13 +54,19 @@ export class TrafficCore {
   readonly commandRate = new RateMeter();
   readonly viewRows: number;
   readonly signatures: SignatureLookup;
+  /** The guest's last heap report; undefined when nothing runs. */
   heap: Heap | undefined;
+  /** The boots the trace announced, by boot number (the newest MAX_BOOTS). */
+  readonly boots = new Map<number, Boot>();
+  /** The boot that serves now; undefined when nothing runs. */
+  currentBoot: number | undefined;
   /** The MONITOR connection's state, for the view. */
   monitorState = 'off';
   private kvFilter: KvFilter = {};
   private kvFilterText = '';
   private view: { batcher: Batcher<Queued>; post: (m: KvViewMessage) => void } | undefined;
-  private readonly heapListeners: ((h: Heap) => void)[] = [];
+  private readonly heapListeners: ((h: Heap | undefined) => void)[] = [];
+  private readonly bootListeners: (() => void)[] = [];
   /** Requests the app began and has not answered yet (by boot and id), oldest first. */
   private readonly started = new Map<string, HttpStartEvent>();
   private readonly inFlightListeners: (() => void)[] = [];
@@ -76,6 +86,10 @@ export class TrafficCore {
     switch (e?.type) {
       case 'hello':
         this.endRequests(); // a new boot: the last one's requests will never be answered
+        this.boots.set(e.boot, { boot: e.boot, recvMs, app: e.app });
+        if (this.boots.size > MAX_BOOTS) this.boots.delete(this.boots.keys().next().value!);
+        this.currentBoot = e.boot;
+        for (const l of this.bootListeners) l();
         break;
       case 'http_start':
         this.started.set(requestKey(e), e);
@@ -106,8 +120,22 @@ export class TrafficCore {
     this.correlator.tick(now);
   }
 
-  onHeap(listener: (h: Heap) => void): void {
+  onHeap(listener: (h: Heap | undefined) => void): void {
     this.heapListeners.push(listener);
+  }
+
+  /** Called when a boot begins, and when the run ends. */
+  onBoot(listener: () => void): void {
+    this.bootListeners.push(listener);
+  }
+
+  /** The run ended: no boot serves, its requests will never be answered, its heap report is stale. */
+  endRun(): void {
+    this.endRequests();
+    this.currentBoot = undefined;
+    this.heap = undefined;
+    for (const l of this.heapListeners) l(undefined);
+    for (const l of this.bootListeners) l();
   }
 
   /** The requests the app is in now (stopped at a breakpoint, or slow), newest first. */

@@ -1,5 +1,6 @@
 // Text the traffic views show: WIT calls with typed arguments, results, rows for the KeyValue
 // webview, and the details document of an HTTP request. No `vscode` here.
+import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { KvRow } from './correlate';
 import { commandValue, formatCommand, splitRedisKey, unescapeMonitorArg } from './redisText';
@@ -36,15 +37,21 @@ function argText(call: KvEvent, name: string): string {
   return '?';
 }
 
-/**
- * `keyvalue.set(key: string = "key", value: payload = <5 bytes>)`: the parameters of `shape` (from the
- * WIT) with the values of the event; without a shape, the key and value fields the event has.
- */
+/** The parameters of `shape` (from the WIT) with the values of the event; without a shape, the key and value fields the event has. */
+function callArgs(call: KvEvent, shape: CallShape | undefined): { name: string; type?: string; value: string }[] {
+  if (shape) return shape.params.map((p) => ({ name: p.name, type: p.type, value: argText(call, p.name) }));
+  return ['key', 'value'].filter((n) => call.fields[n] !== undefined || call.fields[`${n}_bytes`] !== undefined).map((n) => ({ name: n, value: argText(call, n) }));
+}
+
+/** `keyvalue.set(key: string = "key", value: payload = <5 bytes>)`, or untyped (`key = "key"`) without a shape. */
 export function formatCall(call: KvEvent, shape: CallShape | undefined): string {
-  const params = shape
-    ? shape.params.map((p) => `${p.name}: ${p.type} = ${argText(call, p.name)}`)
-    : ['key', 'value'].filter((n) => call.fields[n] !== undefined || call.fields[`${n}_bytes`] !== undefined).map((n) => `${n} = ${argText(call, n)}`);
+  const params = callArgs(call, shape).map((a) => `${a.name}${a.type === undefined ? '' : `: ${a.type}`} = ${a.value}`);
   return `${callName(call.fn)}(${params.join(', ')})`;
+}
+
+/** `keyvalue.set("key", <5 bytes>)`: the values only, short enough for a narrow view. */
+export function formatCallBrief(call: KvEvent, shape: CallShape | undefined): string {
+  return `${callName(call.fn)}(${callArgs(call, shape).map((a) => a.value).join(', ')})`;
 }
 
 /** `ok`, `ok(<5 bytes>)`, `ok(["a", "b"])`, `err(key-not-found("k"))`. */
@@ -75,12 +82,17 @@ export function durationText(us: number): string {
 /** A row as the KeyValue webview gets it: plain strings and numbers only (it renders them as text). */
 export interface ViewRow {
   id: number;
+  /** When it happened (host receive time, ms): the view sorts on it. */
+  t: number;
   time: string;
+  /** The HTTP request it served and that request's boot (ids restart with each boot). */
   req?: number;
+  boot?: number;
   container?: string;
   key?: string;
-  /** The WIT call, its result and type; absent for a Redis command no call claimed. */
+  /** The WIT call (typed, and values only), its result and type; absent for a Redis command no call claimed. */
   call?: string;
+  brief?: string;
   result?: string;
   resultType?: string;
   ok?: boolean;
@@ -96,7 +108,7 @@ export interface ViewRow {
 
 export function toViewRow(row: KvRow, shape: (call: KvEvent) => CallShape | undefined): ViewRow {
   const redis = row.commands.map((c) => ({ text: formatCommand(c.args), source: c.source }));
-  const base = { id: row.id, time: clockText(row.recvMs), redis };
+  const base = { id: row.id, t: row.recvMs, time: clockText(row.recvMs), redis };
   const call = row.call;
   if (!call) {
     const cmd = row.commands[0]!;
@@ -109,8 +121,8 @@ export function toViewRow(row: KvRow, shape: (call: KvEvent) => CallShape | unde
   }
   const s = shape(call);
   return {
-    ...base, req: call.req, container: call.container, key: call.key,
-    call: formatCall(call, s), result: formatResult(call), resultType: s?.result, ok: call.ok, dur: durationText(call.durUs),
+    ...base, req: call.req, boot: call.boot, container: call.container, key: call.key,
+    call: formatCall(call, s), brief: formatCallBrief(call, s), result: formatResult(call), resultType: s?.result, ok: call.ok, dur: durationText(call.durUs),
     guest: call.redis, value: call.value?.subarray(0, VIEW_VALUE_BYTES).toString('base64'), valueBytes: call.valueBytes,
   };
 }
@@ -126,9 +138,13 @@ export function rowSubject(row: KvRow): { container?: string; key?: string } {
 export function previewText(bytes: Buffer, total: number): string {
   if (!total) return '(empty)';
   const cut = bytes.length < total ? `\n… (${bytes.length} of ${total} bytes shown)` : '';
+  return (isText(bytes) ? bytes.toString('utf8') : hexDump(bytes)) + cut;
+}
+
+/** Whether `bytes` are printable UTF-8 (control characters other than whitespace make them binary). */
+export function isText(bytes: Buffer): boolean {
   const text = bytes.toString('utf8');
-  if (!text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text)) return text + cut;
-  return hexDump(bytes) + cut;
+  return !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text);
 }
 
 /** `00000000  68 65 6c 6c 6f                                   |hello|` */
@@ -147,14 +163,17 @@ export function hexDump(bytes: Uint8Array): string {
 export function requestDetails(e: HttpEvent, calls: KvRow[], shape: (call: KvEvent) => CallShape | undefined): string {
   const headers = (h: HttpEvent['reqHeaders']) => h.map(([n, v]) => `${n}: ${v}`).join('\n');
   const out = [
-    `${e.method} ${e.path}`,
+    `${e.method} ${e.path} HTTP/1.1`,
     headers(e.reqHeaders),
     '',
     previewText(e.reqBody, e.reqBytes),
     '',
     `### response ${e.status}: ${e.respBytes} bytes in ${durationText(e.durUs)}, handler ${e.handler || '(none)'}, request #${e.id} of boot ${e.boot}, received ${clockText(e.recvMs)}`,
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}`.trimEnd(),
+    // The trace has the headers the app set; the guest's HTTP writer adds the framing ones as it sends.
+    ...(e.respHeaders.length ? [headers(e.respHeaders)] : []),
+    `# ${e.respHeaders.length ? '' : 'the app set no headers; '}the guest adds Content-Length and Connection as it sends`,
   ];
-  if (e.respHeaders.length) out.push(headers(e.respHeaders));
   out.push('', previewText(e.respBody, e.respBytes));
   if (calls.length) {
     out.push('', `### KeyValue calls (${calls.length})`);

@@ -1,22 +1,33 @@
 // The "KeyValue Traffic" webview view: a live table of WIT KeyValue calls next to the Redis commands
-// they caused. Rows reach the webview in batches (TrafficCore.connectView) only while it is visible.
+// they caused, with Pause/Resume and Clear in its title bar. Rows reach the webview in batches
+// (TrafficCore.connectView) only while it is visible.
 import * as vscode from 'vscode';
 import type { TrafficCore } from './core';
+import { REVEAL_REQUEST } from './requestsView';
 import { kvHtml, nonce } from './webviewHtml';
 
 export const KV_VIEW = 'uniwasm.kv';
 
-type FromWebview = { type: 'ready' } | { type: 'pause'; paused: boolean } | { type: 'clear' } | { type: 'filter'; text: string };
+/** Context key true while recording is paused (the title bar shows Resume then). */
+const PAUSED = 'uniwasm.traffic.kvPaused';
+
+type FromWebview = { type: 'ready' } | { type: 'filter'; text: string } | { type: 'openRequest'; boot: number; req: number };
 
 export class KvPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   private statsTimer: NodeJS.Timeout | undefined;
-  private readonly registration: vscode.Disposable;
+  private readonly registrations: vscode.Disposable[];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly core: TrafficCore,
   ) {
-    this.registration = vscode.window.registerWebviewViewProvider(KV_VIEW, this);
+    this.registrations = [
+      vscode.window.registerWebviewViewProvider(KV_VIEW, this),
+      vscode.commands.registerCommand('uniwasm.traffic.pauseKv', () => this.setPaused(true)),
+      vscode.commands.registerCommand('uniwasm.traffic.resumeKv', () => this.setPaused(false)),
+      vscode.commands.registerCommand('uniwasm.traffic.clearKv', () => core.clearKv()),
+    ];
+    void this.setPaused(false);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -42,9 +53,8 @@ export class KvPanel implements vscode.WebviewViewProvider, vscode.Disposable {
     const subscriptions = [
       webview.onDidReceiveMessage((m: FromWebview) => {
         if (m.type === 'ready') connect();
-        else if (m.type === 'pause') this.core.setKvPaused(m.paused);
-        else if (m.type === 'clear') this.core.clearKv();
         else if (m.type === 'filter') this.core.setKvFilter(String(m.text));
+        else if (m.type === 'openRequest') void vscode.commands.executeCommand(REVEAL_REQUEST, { boot: Number(m.boot), id: Number(m.req) });
       }),
       // A hidden view gets nothing; made visible again, it gets the newest rows at once.
       view.onDidChangeVisibility(() => (view.visible ? connect() : disconnect())),
@@ -55,14 +65,14 @@ export class KvPanel implements vscode.WebviewViewProvider, vscode.Disposable {
     });
   }
 
-  /** For the view's title-bar Clear button. */
-  clear(): void {
-    this.core.clearKv();
+  private async setPaused(paused: boolean): Promise<void> {
+    this.core.setKvPaused(paused);
+    await vscode.commands.executeCommand('setContext', PAUSED, paused);
   }
 
   dispose(): void {
     clearInterval(this.statsTimer);
     this.core.disconnectView();
-    this.registration.dispose();
+    for (const r of this.registrations) r.dispose();
   }
 }

@@ -7,11 +7,12 @@ import type { RunObserver } from '../run/observer';
 import { TrafficCore } from './core';
 import { KvPanel } from './kvPanel';
 import { RedisMonitor } from './monitor';
+import { ReplayEditor } from './replayEditor';
 import { RequestsView } from './requestsView';
 import { witSignaturesFromDir } from './signature';
 
 export interface TrafficOptions {
-  /** The URL the guest serves now (replay target); undefined when nothing runs. */
+  /** The URL the guest serves now (where replays go); undefined when nothing runs. */
   currentUrl: () => string | undefined;
   /** HTTP requests kept (default 5,000). */
   httpCap?: number;
@@ -38,7 +39,8 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
     kvCap: options.kvCap,
     viewRows: options.viewRows,
   });
-  const requests = new RequestsView(core, options.currentUrl, log);
+  const replays = new ReplayEditor(options.currentUrl, log);
+  const requests = new RequestsView(core, replays);
   const kv = new KvPanel(context.extensionUri, core);
   let monitor: RedisMonitor | undefined;
   let ticker: NodeJS.Timeout | undefined;
@@ -61,9 +63,9 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
   };
 
   context.subscriptions.push(
+    replays,
     requests,
     kv,
-    vscode.commands.registerCommand('uniwasm.traffic.clearKv', () => kv.clear()),
     { dispose: () => void stopMonitor() },
   );
 
@@ -95,7 +97,7 @@ export function registerTraffic(context: vscode.ExtensionContext, log: vscode.Lo
     },
     runEnded() {
       setRunning(false);
-      core.endRequests();
+      core.endRun();
       void stopMonitor();
     },
   };

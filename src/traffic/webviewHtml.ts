@@ -1,5 +1,6 @@
 // The KeyValue webview's HTML shell. It carries no data: rows arrive as messages and the script
-// renders them with textContent. No `vscode` here, so the CSP can be tested.
+// renders them with textContent. Pause and Clear are the view's title-bar commands (codicons), not
+// buttons here. No `vscode` here, so the CSP can be tested.
 import { randomBytes } from 'node:crypto';
 
 export function nonce(): string {
@@ -24,14 +25,12 @@ export function kvHtml(o: { cspSource: string; nonce: string; scriptUri: string;
 </head>
 <body>
 <div class="toolbar">
-  <button id="pause" type="button" title="Pause: stop recording new rows">⏸ Pause</button>
-  <button id="clear" type="button" title="Clear all rows">✕ Clear</button>
   <input id="filter" type="search" placeholder="Filter: container:NAME key:TEXT or text" aria-label="Filter rows by container or key">
   <span id="stats" class="stats" aria-live="polite"></span>
 </div>
 <div class="table-wrap">
 <table id="rows">
-  <thead><tr><th>time</th><th>req</th><th>container</th><th>WIT call</th><th>result</th><th>Redis commands</th></tr></thead>
+  <thead><tr><th class="time">time</th><th class="req">req</th><th class="container">container</th><th class="wit">WIT call</th><th class="result">result</th><th class="dur">took</th><th class="redis">Redis commands</th></tr></thead>
   <tbody></tbody>
 </table>
 <p id="empty" class="empty">No KeyValue traffic yet. Rows appear while an app runs and calls keyvalue.</p>

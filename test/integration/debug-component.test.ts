@@ -106,10 +106,14 @@ test('component: a function breakpoint on the C handler, a line breakpoint in ap
     assert.equal(stack[0].line, line);
     // The main module's globals (the C stack pointer) and linear memory, at the component's stop.
     const scopes = (await dc.scopesRequest({ frameId: stack[0].id })).body.scopes;
-    const globals = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals')!.variablesReference })).body.variables;
     assert.equal(globals[0].name, '__stack_pointer');
     assert.match(globals[0].value, /^\d+ \(0x[0-9a-f]+\)$/);
-    const memory = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    // The main module's Wasm locals: at -O0, hello's frame base is the C stack pointer.
+    const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals (Wasm)')!.variablesReference })).body.variables;
+    const sp = globals[0].value.split(' ')[0];
+    assert.ok(locals.some((v) => v.value.startsWith(`${sp} `)), `a local of hello holds __stack_pointer ${sp}: ${locals.map((v) => `${v.name}=${v.value}`)}`);
+    const memory = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Memory')!.variablesReference })).body.variables;
     const text = await dc.customRequest('readMemory', { memoryReference: memory[0].memoryReference, offset: 0, count: 64 * 1024 });
     assert.ok(Buffer.from(text.body.data, 'base64').includes('hello, world'), 'linear memory holds the reply text');
 

@@ -6,8 +6,7 @@
 // while requests from Node get their answers once resumed. A run without the debugger boots the
 // release module exactly as built. No QEMU is left behind.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -18,25 +17,11 @@ import { WasmProgram } from '../../src/debug/wasm/program';
 import { RunSession } from '../../src/run/session';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
-import { scratchDir } from '../fixtures/debug/scratch';
-import { DEMO, DEMO_SOURCE, helloBodyLine, launchWasmDebug } from '../support/debug';
+import { DEMO, DEMO_SOURCE, debugApp, get, helloBodyLine, launchWasmDebug } from '../support/debug';
 import { pidsMatching, qemuOfRun } from '../support/processes';
 
 /** wit-bindgen's C bindings of the demo, where its exports' wrappers (`handle-hello`) live. */
 const DEMO_BINDINGS = join(DEMO, 'build', 'gen', 'http_server_demo.c');
-
-/** GET `url`: status and body (connection: close). */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function stopAfter(dc: DebugClient, action: () => Promise<unknown>, timeout = 60_000): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped', timeout);
@@ -98,11 +83,11 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
 
     // Scopes of a Wasm frame: the frame, the globals (the C stack pointer), linear memory.
     const scopes = (await dc.scopesRequest({ frameId: atEntry[0].id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ['Frame', 'Globals', 'Memory']);
-    const globals = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    assert.deepEqual(scopes.map((s) => s.name), ['Locals (Wasm)', 'Frame', 'Globals', 'Memory']);
+    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals')!.variablesReference })).body.variables;
     assert.equal(globals[0].name, '__stack_pointer');
     assert.match(globals[0].value, /^\d+ \(0x[0-9a-f]+\)$/);
-    const memory = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    const memory = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Memory')!.variablesReference })).body.variables;
     assert.match(memory[0].value, /^\d+ bytes \(\d+ pages\)$/);
     // The data segment holds the route strings the app registered: read them by the app's own addresses.
     const read = await dc.customRequest('readMemory', { memoryReference: memory[0].memoryReference, offset: 0, count: 256 * 1024 });
@@ -188,32 +173,6 @@ test('Wasm level, debug profile: a line breakpoint in the demo\'s app.c binds, /
     await dc.stop();
   }
 });
-
-/**
- * A C app built with DWARF (-O0 -g): the hello example's source with `statement` (one or more
- * lines, the first at `line`) in handle-hello.
- */
-function debugApp(name: string, statement: string): { dir: string; source: string; line: number } {
-  const dir = join(scratchDir(), name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  const original = readFileSync(join(productRoot(), 'examples', 'hello', 'src', 'app.c'), 'utf8');
-  const marker = '  hello_request_free(req);\n';
-  assert.ok(original.includes(marker));
-  const source = original.replace(marker, `${marker}  ${statement}\n`);
-  const line = source.split('\n').indexOf(`  ${statement.split('\n')[0]}`) + 1;
-  writeFileSync(join(dir, 'src', 'app.c'), source);
-  const root = productRoot();
-  // The examples' build flags, minus -Os and --strip-debug: this module keeps its DWARF.
-  writeFileSync(join(dir, 'build.sh'), `set -euo pipefail
-mkdir -p build/gen
-${root}/.uniwasm/tools/bin/wit-bindgen c ${root}/wit --world hello --out-dir build/gen >/dev/null
-clang --target=wasm32-wasi -O0 -g -std=c11 -I build/gen -nostartfiles -Wl,--no-entry -Wl,--stack-first \\
-  ${join(dir, 'src', 'app.c')} build/gen/hello.c build/gen/hello_component_type.o -o build/app.wasm
-`);
-  writeFileSync(join(dir, 'uniwasm.json'), JSON.stringify({ name, build: ['bash', 'build.sh'], wasm: 'build/app.wasm' }));
-  return { dir, source: join(dir, 'src', 'app.c'), line };
-}
 
 test('Wasm level with DWARF: a line breakpoint, a trap as an exception, then no stop with the filter off', async () => {
   const app = debugApp('trap-app', '__builtin_trap();');

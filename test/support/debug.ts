@@ -1,10 +1,13 @@
-// Debug-test helpers: the demo app's source and handler line, and a Wasm-level launch of the standalone adapter.
-import { readFileSync } from 'node:fs';
+// Debug-test helpers: the demo app's source and handler line, a Wasm-level launch of the standalone adapter, C apps built with DWARF.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
+import { scratchDir } from '../fixtures/debug/scratch';
 
 export const DEMO = join(productRoot(), 'examples', 'http-server-demo');
 export const DEMO_SOURCE = join(DEMO, 'src', 'app.c');
@@ -46,4 +49,45 @@ export async function launchWasmDebug(
     await new Promise((r) => setTimeout(r, 20));
   }
   return { dc, output, url, port };
+}
+
+/**
+ * A C app built with DWARF (`-g`, at `-O0` unless `optimize` says otherwise): the hello example's
+ * source with `statement` (one or more lines, the first at `line`) in handle-hello, and
+ * `functions` before the handler.
+ */
+export function debugApp(name: string, statement: string, options: { functions?: string; optimize?: string } = {}): { dir: string; source: string; line: number } {
+  const dir = join(scratchDir(), name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  const original = readFileSync(join(productRoot(), 'examples', 'hello', 'src', 'app.c'), 'utf8');
+  const marker = '  hello_request_free(req);\n';
+  const handler = 'bool exports_hello_handle_hello(';
+  assert.ok(original.includes(marker) && original.includes(handler), 'the hello example changed: no handle-hello to add to');
+  const source = original.replace(handler, `${options.functions ?? ''}\n${handler}`).replace(marker, `${marker}  ${statement}\n`);
+  const line = source.split('\n').indexOf(`  ${statement.split('\n')[0]}`) + 1;
+  writeFileSync(join(dir, 'src', 'app.c'), source);
+  const root = productRoot();
+  // The examples' build flags, minus -Os and --strip-debug: this module keeps its DWARF.
+  writeFileSync(join(dir, 'build.sh'), `set -euo pipefail
+mkdir -p build/gen
+${root}/.uniwasm/tools/bin/wit-bindgen c ${root}/wit --world hello --out-dir build/gen >/dev/null
+clang --target=wasm32-wasi ${options.optimize ?? '-O0'} -g -std=c11 -I build/gen -nostartfiles -Wl,--no-entry -Wl,--stack-first \\
+  ${join(dir, 'src', 'app.c')} build/gen/hello.c build/gen/hello_component_type.o -o build/app.wasm
+`);
+  writeFileSync(join(dir, 'uniwasm.json'), JSON.stringify({ name, build: ['bash', 'build.sh'], wasm: 'build/app.wasm' }));
+  return { dir, source: join(dir, 'src', 'app.c'), line };
+}
+
+/** GET `url`: status and body (connection: close). */
+export function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

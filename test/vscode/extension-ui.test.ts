@@ -30,7 +30,7 @@ test('build, a compile error in Problems, run serving /hello, stop', async () =>
     await statusBarText(page, 'Uniwasm: stopped', 60_000);
 
     await runCommand(page, 'Uniwasm: Build Unikernel');
-    await waitForNotification(page, 'Uniwasm: build succeeded', 120_000);
+    await waitForNotification(page, 'Uniwasm: Built app', 120_000);
     await screenshot(page, 'extension-build-succeeded');
 
     await runCommand(page, 'Uniwasm: Run Unikernel');
@@ -47,7 +47,7 @@ test('build, a compile error in Problems, run serving /hello, stop', async () =>
 
     writeFileSync(source, readFileSync(source, 'utf8') + '\nint broken(void) { return undeclared_name; }\n');
     await runCommand(page, 'Uniwasm: Build Unikernel');
-    await waitForNotification(page, 'Uniwasm: build failed', 120_000);
+    await waitForNotification(page, 'Uniwasm: app build failed', 120_000);
     const problems = await problemsPanelEntries(page, 1, 30_000);
     assert.ok(problems.some((p) => /undeclared_name/.test(p)), problems.join('\n'));
     await screenshot(page, 'extension-build-problem');

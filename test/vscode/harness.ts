@@ -72,13 +72,13 @@ function xdg(home: string): NodeJS.ProcessEnv {
  * XDG folders inside the run, and no VSCODE_* variables inherited from an editor the tests may be started
  * from (they would point the server at that editor).
  */
-function toolEnv(home: string): NodeJS.ProcessEnv {
+function toolEnv(home: string, path: string | undefined = process.env.PATH): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
   }
   // EXTENSIONS_GALLERY={}: no marketplace, so the workbench makes no outside requests (they fail here anyway).
-  return { ...env, ...xdg(home), PATH: `${dirname(NODE24)}:${process.env.PATH}`, EXTENSIONS_GALLERY: '{}' };
+  return { ...env, ...xdg(home), PATH: `${dirname(NODE24)}:${path}`, EXTENSIONS_GALLERY: '{}' };
 }
 
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
@@ -233,6 +233,8 @@ export interface CodeServerOptions {
   hostTests?: boolean;
   /** Extensions (publisher.name) allowed the API proposals their package.json enables (`--enable-proposed-api`). */
   proposedApiFor?: string[];
+  /** The PATH of the server and its extension hosts (after Node 24's folder), e.g. one without some tool. */
+  path?: string;
 }
 
 /** Starts code-server on 127.0.0.1 and a free port with a fresh profile; resolves when it answers. */
@@ -249,7 +251,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     ...(options.proposedApiFor ?? []).flatMap((id) => ['--enable-proposed-api', id]),
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
     options.workspace,
-  ], { cwd: profile.dir, env: toolEnv(profile.dir), stdio: ['ignore', log, log], detached: true });
+  ], { cwd: profile.dir, env: toolEnv(profile.dir, options.path), stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   const pid = child.pid!;
   liveGroups.add(pid);
@@ -311,11 +313,17 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+/** A browser window's inner size; 1600×1000 is the one the views are designed for (issue 16). */
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
 /** Opens the workbench at `url` in a fresh headless Chromium; resolves once the workbench DOM is there. */
-export async function openWorkbench(url: string): Promise<Workbench> {
+export async function openWorkbench(url: string, viewport: Viewport = { width: 1400, height: 900 }): Promise<Workbench> {
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(url);
@@ -331,8 +339,8 @@ export async function openWorkbench(url: string): Promise<Workbench> {
  * Opens the workbench, runs `body`, and closes it; on failure saves test-results/screenshots/<name>-failure.png
  * first, so a red test leaves a picture of what the workbench showed.
  */
-export async function withWorkbench<T>(url: string, name: string, body: (page: Page) => Promise<T>): Promise<T> {
-  const wb = await openWorkbench(url);
+export async function withWorkbench<T>(url: string, name: string, body: (page: Page) => Promise<T>, viewport?: Viewport): Promise<T> {
+  const wb = await openWorkbench(url, viewport);
   try {
     return await body(wb.page);
   } catch (e) {
@@ -346,10 +354,21 @@ export async function withWorkbench<T>(url: string, name: string, body: (page: P
 
 /** Runs a command by its palette title (e.g. "Uniwasm: Run App") through F1. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  const open = async (): Promise<void> => {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+  };
+  await open();
   // The row labelled exactly so, not one that merely contains the title ("Run" would match "Run App");
-  // its aria-label may go on with ", recently used".
-  await pickInQuickInput(page, `>${title}`, new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`));
+  // its aria-label may go on with ", recently used". The palette lists the commands known when it
+  // opened: on a loaded machine that can be before the extensions' contributions were read, so a
+  // palette without the command is closed and opened anew.
+  await pickInQuickInput(page, `>${title}`, new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`), async () => {
+    await page.keyboard.press('Escape');
+    await input.waitFor({ state: 'hidden' });
+    await open();
+  });
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
@@ -358,11 +377,13 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * waiting on what the widget shows, not on time: on a loaded machine the palette may still be
  * setting itself up (and reset the text typed) or filtering when first looked at, so the text is
  * typed again whenever the input does not hold it, and the rows are read again until one matches.
+ * `reopen`, when given, is called each time a settled list (the same rows read twice) holds no match.
  */
-export async function pickInQuickInput(page: Page, text: string, row: RegExp): Promise<void> {
+export async function pickInQuickInput(page: Page, text: string, row: RegExp, reopen?: () => Promise<void>): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   const rows = page.locator('.quick-input-list .monaco-list-row');
+  let previous: string | undefined;
   for (const deadline = Date.now() + 120_000; ;) {
     if ((await input.inputValue()) !== text) await input.fill(text);
     const labels = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
@@ -372,6 +393,13 @@ export async function pickInQuickInput(page: Page, text: string, row: RegExp): P
       return;
     }
     if (Date.now() > deadline) throw new Error(`no quick input row ${row} for "${text}" (input holds "${await input.inputValue()}") among: ${labels.join(' | ')}`);
+    const seen = labels.join('\n');
+    if (reopen && seen === previous && (await input.inputValue()) === text) {
+      await reopen();
+      previous = undefined;
+      continue;
+    }
+    previous = seen;
     await page.waitForTimeout(100);
   }
 }

@@ -7,6 +7,11 @@
 //! hardware breakpoint. While the guest is stopped there, the debugger reads and writes the
 //! mailbox through the gdbstub.
 //!
+//! Version 2 adds the values of Wasm locals: the instrumented module keeps, in a memory of its own
+//! (exported as [`VALUES_EXPORT`]), one row of value slots per frame of the shadow stack, and
+//! writes a captured local's slot whenever the local is written. The probe hands each entering
+//! frame its row (its index in the shadow stack), and a stop exposes that memory's address.
+//!
 //! The platform owns the mailbox (a static at a symbol the debugger looks up) and the trap
 //! function; this module owns the logic, so that it runs on the host in `cargo test`.
 
@@ -18,7 +23,7 @@ use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
 
 /// `magic` once the mailbox is ready: "UWDB" read as a little-endian u32.
 pub const MAGIC: u32 = 0x4244_5755;
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Frames of the shadow call stack that are stored; deeper ones are only counted.
 pub const FRAME_CAPACITY: u32 = 1024;
 
@@ -26,6 +31,9 @@ pub const FRAME_CAPACITY: u32 = 1024;
 pub const KIND_ENTRY: u32 = 0;
 pub const KIND_EXIT: u32 = 1;
 pub const KIND_STATEMENT: u32 = 2;
+/// The stop an entry probe deferred (its argument is the entry site with kind 3): called by the
+/// instrumented function after it has stored its parameters, so that an entry stop shows them.
+pub const KIND_ENTRY_STOP: u32 = 3;
 
 /// `step_mode` values, written by the debugger.
 pub const STEP_RUN: u32 = 0;
@@ -44,11 +52,14 @@ pub const REASON_READY: u32 = 5;
 /// `trap_code` of an error that is not one of wasmi's trap codes (a host function failed).
 pub const TRAP_HOST_ERROR: u32 = 0xffff_ffff;
 
-/// The import the instrumenter adds (src/debug/wasm/instrument.ts): `(i32 site) -> ()`.
+/// The import the instrumenter adds (src/debug/wasm/instrument.ts): `(i32 site) -> (i32)`.
 pub const PROBE_MODULE: &str = "uniwasm:debug";
 pub const PROBE_FIELD: &str = "probe";
 /// The instrumented module exports global N as this prefix + N (wasmi reads exported globals only).
 const GLOBAL_EXPORT_PREFIX: &str = "uniwasm:debug.global.";
+/// The instrumented module's memory of value slots: row `i` holds the captured locals of frame `i`
+/// (0 = outermost), row [`FRAME_CAPACITY`] is shared by the frames deeper than that.
+pub const VALUES_EXPORT: &str = "uniwasm:debug.values";
 
 pub fn global_export(index: usize) -> String {
     format!("{GLOBAL_EXPORT_PREFIX}{index}")
@@ -136,12 +147,16 @@ pub struct DebugMailbox {
     pub globals: u64,
     /// Incremented at each call of the trap function.
     pub stops: u64,
+    /// Address and size of the module's value slots ([`VALUES_EXPORT`]), refreshed before each
+    /// stop; 0, 0 when the module captures no locals.
+    pub values: u64,
+    pub values_size: u64,
 }
 
 // The adapter reads the mailbox by these offsets (src/debug/wasm/mailbox.ts).
 const _: () = {
     assert!(size_of::<Frame>() == 8);
-    assert!(size_of::<DebugMailbox>() == 96);
+    assert!(size_of::<DebugMailbox>() == 112);
     assert!(offset_of!(DebugMailbox, magic) == 0);
     assert!(offset_of!(DebugMailbox, version) == 4);
     assert!(offset_of!(DebugMailbox, site_count) == 8);
@@ -160,6 +175,8 @@ const _: () = {
     assert!(offset_of!(DebugMailbox, in_wasm) == 76);
     assert!(offset_of!(DebugMailbox, globals) == 80);
     assert!(offset_of!(DebugMailbox, stops) == 88);
+    assert!(offset_of!(DebugMailbox, values) == 96);
+    assert!(offset_of!(DebugMailbox, values_size) == 104);
 };
 
 impl DebugMailbox {
@@ -184,6 +201,8 @@ impl DebugMailbox {
             in_wasm: 0,
             globals: 0,
             stops: 0,
+            values: 0,
+            values_size: 0,
         }
     }
 }
@@ -236,6 +255,8 @@ pub struct Snapshot<'a> {
     pub globals: &'a mut [u64],
     /// Address and size of linear memory 0 (0, 0 before the module has one).
     pub memory: (u64, u64),
+    /// Address and size of the value slots ([`VALUES_EXPORT`]; 0, 0 without).
+    pub values: (u64, u64),
 }
 
 impl DebugPort {
@@ -274,17 +295,34 @@ impl DebugPort {
 
     /// The probe import: `site = index << 2 | kind`. Cheap unless it stops: a bit test and a
     /// compare. `snapshot` runs only for a stop.
+    ///
+    /// An entry does not stop here: it answers `row << 1 | stop`, `row` being the frame's row of
+    /// value slots (its index in the shadow stack, [`FRAME_CAPACITY`] for deeper frames) and
+    /// `stop` whether it must stop. The function then stores its parameters in its row and, when
+    /// `stop` is 1, calls the probe again with kind [`KIND_ENTRY_STOP`], which stops as the entry
+    /// would have. Other kinds answer 0.
     #[inline]
-    pub fn probe(&self, site: u32, snapshot: impl FnOnce(&mut Snapshot<'_>)) {
+    pub fn probe(&self, site: u32, snapshot: impl FnOnce(&mut Snapshot<'_>)) -> u32 {
         let kind = site & 3;
         let mut depth = get!(self, depth);
+        if kind == KIND_ENTRY_STOP {
+            let entry = site & !3;
+            set!(self, current_site, entry);
+            if let Some(reason) = self.stop_reason(entry, KIND_ENTRY, depth) {
+                self.refresh(snapshot);
+                self.stop(reason);
+            }
+            return 0;
+        }
         if kind == KIND_ENTRY {
             depth += 1;
             set!(self, depth, depth);
             self.set_frame(depth, |f| *f = Frame { entry_site: site, site });
-        } else {
-            self.set_frame(depth, |f| f.site = site);
+            set!(self, current_site, site);
+            let row = depth.min(FRAME_CAPACITY + 1) - 1;
+            return row << 1 | self.stop_reason(site, kind, depth).is_some() as u32;
         }
+        self.set_frame(depth, |f| f.site = site);
         set!(self, current_site, site);
         if let Some(reason) = self.stop_reason(site, kind, depth) {
             self.refresh(snapshot);
@@ -295,6 +333,7 @@ impl DebugPort {
             let depth = get!(self, depth);
             set!(self, depth, depth.saturating_sub(1));
         }
+        0
     }
 
     /// A call into the module ended in a trap (or a host function failed inside it): stops with
@@ -346,10 +385,12 @@ impl DebugPort {
         let (count, globals) = (get!(self, global_count) as usize, get!(self, globals) as *mut u64);
         // SAFETY: `globals` points at `global_count` u64 (set_up); nothing else borrows them now.
         let globals = unsafe { core::slice::from_raw_parts_mut(globals, count) };
-        let mut s = Snapshot { globals, memory: (0, 0) };
+        let mut s = Snapshot { globals, memory: (0, 0), values: (0, 0) };
         snapshot(&mut s);
         set!(self, memory_base, s.memory.0);
         set!(self, memory_size, s.memory.1);
+        set!(self, values, s.values.0);
+        set!(self, values_size, s.values.1);
     }
 
     /// Calls the trap function with `reason`. The debugger, stopped there, clears `step_mode`

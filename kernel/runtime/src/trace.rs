@@ -2,6 +2,7 @@
 //! for each HTTP request and each KeyValue call, and by the platform at boot and for the heap.
 //! The platform decides where lines go (the kernel: its second serial port) through [`Tracer`].
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -12,6 +13,9 @@ pub const VERSION: u64 = 1;
 pub const PREVIEW_BYTES: usize = 64;
 /// Header pairs kept in `req_headers` / `resp_headers`.
 pub const MAX_HEADER_PAIRS: usize = 64;
+/// Bytes of header names and values kept in each of `req_headers` / `resp_headers`: an app's headers
+/// are as big as it likes, and a line over the host's 64 KiB would lose the whole event.
+pub const MAX_HEADER_BYTES: usize = 4096;
 /// Keys kept in the `keys` of a `keyvalue.keys` event (`key_count` says how many there were).
 pub const MAX_KEYS: usize = 32;
 
@@ -64,14 +68,14 @@ impl Event {
         self
     }
 
-    pub fn strs<'a>(mut self, name: &str, values: impl IntoIterator<Item = &'a str>) -> Event {
+    pub fn strs<S: AsRef<str>>(mut self, name: &str, values: impl IntoIterator<Item = S>) -> Event {
         self.key(name);
         self.line.push('[');
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
                 self.line.push(',');
             }
-            push_json_string(&mut self.line, value);
+            push_json_string(&mut self.line, value.as_ref());
         }
         self.line.push(']');
         self
@@ -128,9 +132,31 @@ fn push_base64(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// `headers` flattened to `[name, value, name, value, …]`, at most [`MAX_HEADER_PAIRS`] pairs.
-pub fn header_list(headers: &[(String, String)]) -> Vec<&str> {
-    headers.iter().take(MAX_HEADER_PAIRS).flat_map(|(n, v)| [n.as_str(), v.as_str()]).collect()
+/// `headers` flattened to `[name, value, name, value, …]`: at most [`MAX_HEADER_PAIRS`] pairs and
+/// [`MAX_HEADER_BYTES`] of names and values. The value that reaches the bound is cut and ends with
+/// `…`; the pairs after it are left out.
+pub fn header_list(headers: &[(String, String)]) -> Vec<Cow<'_, str>> {
+    let mut left = MAX_HEADER_BYTES;
+    let mut out = Vec::new();
+    for (name, value) in headers.iter().take(MAX_HEADER_PAIRS) {
+        if name.len() >= left {
+            break;
+        }
+        left -= name.len();
+        out.push(Cow::Borrowed(name.as_str()));
+        if value.len() <= left {
+            left -= value.len();
+            out.push(Cow::Borrowed(value.as_str()));
+            continue;
+        }
+        let mut cut = left;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push(Cow::Owned(alloc::format!("{}…", &value[..cut])));
+        break;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -150,6 +176,23 @@ mod tests {
             line,
             r#"{"type":"http","id":7,"path":"/a\"b\\c\n\u0001","ok":false,"h":["host","x"],"body_b64":"aGVsbG8="}"#
         );
+    }
+
+    #[test]
+    fn header_lists_are_bounded_in_pairs_and_bytes() {
+        let pair = |n: &str, v: &str| (String::from(n), String::from(v));
+        let small = [pair("host", "a"), pair("x", "1")];
+        assert_eq!(header_list(&small), ["host", "a", "x", "1"]);
+        let many: Vec<_> = (0..100).map(|_| pair("a", "b")).collect();
+        assert_eq!(header_list(&many).len(), 2 * MAX_HEADER_PAIRS);
+        // A value reaching the bound is cut at a character boundary and marked; what follows is left out.
+        let big = [pair("x-big", &"é".repeat(MAX_HEADER_BYTES)), pair("after", "1")];
+        let list = header_list(&big);
+        assert_eq!(list.len(), 2);
+        assert!(list[1].ends_with('…') && list[1].starts_with("éé"));
+        assert!(list[1].len() - '…'.len_utf8() <= MAX_HEADER_BYTES - "x-big".len());
+        let huge_name = [pair(&"n".repeat(MAX_HEADER_BYTES), "v")];
+        assert!(header_list(&huge_name).is_empty());
     }
 
     #[test]

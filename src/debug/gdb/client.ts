@@ -18,6 +18,9 @@ export interface GdbConnectOptions {
 export type TargetState = 'stopped' | 'running' | 'exited' | 'closed';
 
 export type BreakpointType = 'software' | 'hardware';
+/** Watchpoints: Z2 on writes, Z3 on reads, Z4 on either. */
+export type WatchpointType = 'write' | 'read' | 'access';
+const WATCHPOINT_CODE: Record<WatchpointType, number> = { write: 2, read: 3, access: 4 };
 
 export interface GdbClientEvents {
   /** The target stopped after continue/step/interrupt (T or S reply). */
@@ -367,6 +370,15 @@ export class GdbClient extends EventEmitter<GdbClientEvents> {
 
   removeBreakpoint(address: Address, type: BreakpointType = 'software', kind = 1): Promise<void> {
     return this.command(`z${type === 'software' ? 0 : 1},${hexNumber(address)},${hexNumber(kind)}`);
+  }
+
+  /** Z2/Z3/Z4 over `length` bytes at `address`; the stop reply names it (`watch:`, `rwatch:`, `awatch:`). */
+  setWatchpoint(address: Address, length: number, type: WatchpointType): Promise<void> {
+    return this.command(`Z${WATCHPOINT_CODE[type]},${hexNumber(address)},${hexNumber(length)}`);
+  }
+
+  removeWatchpoint(address: Address, length: number, type: WatchpointType): Promise<void> {
+    return this.command(`z${WATCHPOINT_CODE[type]},${hexNumber(address)},${hexNumber(length)}`);
   }
 
   // ---- execution ----

@@ -81,6 +81,19 @@ export class ByteReader {
     }
   }
 
+  /** Unsigned LEB128 as a number below 2^49 (DWARF's codes, sizes, offsets, indices: no bigint to allocate), a bigint beyond. */
+  ulebNumber(): number | bigint {
+    const start = this.offset;
+    let result = 0;
+    for (let scale = 1; scale < 2 ** 49; scale *= 128) {
+      const byte = this.u8('ULEB128');
+      result += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return result;
+    }
+    this.offset = start;
+    return this.uleb();
+  }
+
   /** Signed LEB128 of any length (s32, s33, s64, DWARF's SLEB128). */
   sleb(what = 'signed LEB128'): bigint {
     let result = 0n;
@@ -94,6 +107,14 @@ export class ByteReader {
     } while (byte & 0x80);
     if (byte & 0x40) result -= 1n << shift;
     return result;
+  }
+
+  /** A DWARF unit's initial length (32- or 64-bit DWARF): where the unit ends, and how wide its section offsets are. */
+  dwarfUnitLength(): { end: number; offsetSize: 4 | 8 } {
+    const length = this.u32le();
+    if (length === 0xffffffff) return { end: this.offset + 8 + Number(this.u64le()), offsetSize: 8 };
+    if (length >= 0xfffffff0) this.fail('reserved DWARF unit length', this.offset - 4);
+    return { end: this.offset + length, offsetSize: 4 };
   }
 
   bytesOf(count: number, what = 'data'): Uint8Array {

@@ -114,11 +114,11 @@ export function withInstrumentedModule(component: Uint8Array, index: number, mod
   return reemit(component, index, module, true);
 }
 
-/** The stand-in for the probe import: `(module (func (export "probe") (param i32) unreachable))`. */
+/** The stand-in for the probe import: `(module (func (export "probe") (param i32) (result i32) unreachable))`. */
 const PROBE_STAND_IN = encode((w) => {
   w.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, payload: Uint8Array) => w.byte(id).u32(payload.length).bytes(payload);
-  section(1, encode((s) => s.u32(1).byte(0x60).u32(1).byte(0x7f).u32(0)));
+  section(1, encode((s) => s.u32(1).byte(0x60).u32(1).byte(0x7f).u32(1).byte(0x7f)));
   section(3, encode((s) => s.u32(1).u32(0)));
   section(7, encode((s) => s.u32(1).name(PROBE_FIELD).byte(0x00).u32(0)));
   section(10, encode((s) => s.u32(1).u32(3).u32(0).byte(0x00).byte(0x0b)));

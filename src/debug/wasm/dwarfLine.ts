@@ -110,13 +110,7 @@ function lastAtOrBelow(length: number, atOrBelow: (index: number) => boolean): n
 
 function readUnit(r: ByteReader, strings: DwarfStrings): LineRow[][] {
   const unitStart = r.offset;
-  let unitLength = r.u32le();
-  let offsetSize = 4;
-  if (unitLength === 0xffffffff) {
-    unitLength = Number(r.u64le());
-    offsetSize = 8;
-  } else if (unitLength >= 0xfffffff0) r.fail('reserved DWARF unit length');
-  const unitEnd = r.offset + unitLength;
+  const { end: unitEnd, offsetSize } = r.dwarfUnitLength();
   if (unitEnd > r.end) r.fail('.debug_line unit runs past the section', unitStart);
   const u = new ByteReader(r.bytes, r.offset, unitEnd);
   r.offset = unitEnd;

@@ -1,13 +1,15 @@
-// The instrumenter: a copy of the module that calls the debug probe at every function entry, exit and statement.
+// The instrumenter: a copy of the module that calls the debug probe at every function entry, exit and statement, and keeps the values of locals.
 import { ByteReader, ByteWriter, encode } from './bytes';
 import { LineTable } from './dwarfLine';
 import { OP, opensBlock, readInstruction, type Instruction } from './instructions';
-import { codeSectionStart, functionName, functionType, parseModule, SECTION, type FunctionBody, type WasmModule } from './module';
+import { codeSectionStart, functionName, functionType, parseModule, SECTION, SECTION_ORDER, type FunctionBody, type WasmModule } from './module';
+import { FrameSlots, localTypes, planSlots, VALUES_EXPORT, valuesMemoryType, type CaptureChoice, type ValueSlots } from './values';
 
 /**
- * Rewrites a module for Wasm-level debugging: one imported probe function `(i32 site) -> ()` is
+ * Rewrites a module for Wasm-level debugging: one imported probe function `(i32 site) -> (i32)` is
  * called at every function entry, every exit and every statement boundary, with a site number
- * the debugger looks up in the returned site table. See docs/DEBUGGING.md.
+ * the debugger looks up in the returned site table; the locals each function captures are kept
+ * in value slots (values.ts). See docs/DEBUGGING.md.
  */
 
 export const PROBE_MODULE = 'uniwasm:debug';
@@ -20,6 +22,8 @@ export type SiteKind = 'entry' | 'exit' | 'statement';
  * stack without a table: `site = index << 2 | kind`, with `index` the position in the site table.
  */
 export const SITE_KIND_CODE: Record<SiteKind, number> = { entry: 0, exit: 1, statement: 2 };
+/** The probe's argument for the stop an entry deferred until its parameters are stored: the entry site with kind 3. */
+const ENTRY_STOP = 3;
 
 export function siteIndex(site: number): number {
   return site >>> 2;
@@ -59,6 +63,13 @@ export interface InstrumentResult {
   statements: 'dwarf' | 'structure';
   /** Original function index → index in the rewritten module. */
   remap(funcIndex: number): number;
+  /** Where each function keeps the values of its captured locals. */
+  values: ValueSlots;
+}
+
+export interface InstrumentOptions {
+  /** The locals each function hands to the debugger (default: its first DEFAULT_CAPTURE_LIMIT numeric params and locals). */
+  captureLocals?: CaptureChoice;
 }
 
 /** Known sections that follow the export section. */
@@ -67,7 +78,7 @@ const AFTER_EXPORTS = new Set<number>([SECTION.start, SECTION.element, SECTION.d
 /** Custom sections whose contents point at code offsets that instrumentation moves: dropped. */
 const STALE_CUSTOM = /^(\.debug_|sourceMappingURL$|external_debug_info$)/;
 
-export function instrument(bytes: Uint8Array): InstrumentResult {
+export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): InstrumentResult {
   const module = parseModule(bytes);
   for (const section of module.sections) {
     if (section.name === 'linking' || section.name?.startsWith('reloc.')) {
@@ -88,7 +99,8 @@ export function instrument(bytes: Uint8Array): InstrumentResult {
     if (index < 0) index = types.push({ params, results }) - 1;
     return index;
   };
-  const probeType = typeIndexOf([0x7f], []);
+  const probeType = typeIndexOf([0x7f], [0x7f]);
+  const values = planSlots(module, options.captureLocals);
 
   const sites: ProbeSite[] = [];
   const addSite = (kind: SiteKind, body: FunctionBody, fileOffset: number): number => {
@@ -109,7 +121,9 @@ export function instrument(bytes: Uint8Array): InstrumentResult {
   const bodies = module.bodies.map((body) => {
     const results = functionType(module, body.funcIndex).results;
     const blockType = results.length === 0 ? [0x40] : results.length === 1 ? results : encode((w) => w.s32(typeIndexOf([], results)));
-    return rewriteBody(module, body, { probe, remap, blockType, addSite, isStatement: statementChooser(body, statementAddresses) });
+    const types = localTypes(module, body);
+    const slots = new FrameSlots(values, values.captured.get(body.funcIndex) ?? [], types.length, functionType(module, body.funcIndex).params.length);
+    return rewriteBody(module, body, { probe, remap, blockType, addSite, isStatement: statementChooser(body, statementAddresses), slots });
   });
 
   const out = new ByteWriter().bytes(module.bytes.subarray(0, 8));
@@ -122,15 +136,22 @@ export function instrument(bytes: Uint8Array): InstrumentResult {
   let wroteImports = module.sections.some((s) => s.id === SECTION.import);
   let wroteTypes = false;
   let wroteExports = false;
-  // Every global is exported too, so that the kernel can read them all at a stop (wasmi reads exported globals only).
+  let wroteMemory = values.memory === undefined;
+  // Every global is exported too, so that the kernel can read them all at a stop (wasmi reads exported globals only); so is the value slots' memory.
   const exportSection = () => encode((w) => {
-    w.u32(module.exports.length + module.globals.length);
+    w.u32(module.exports.length + module.globals.length + (values.memory === undefined ? 0 : 1));
     for (const e of module.exports) {
       w.name(e.name).byte(['func', 'table', 'memory', 'global', 'tag'].indexOf(e.kind)).u32(e.kind === 'func' ? remap(e.index) : e.index);
     }
     module.globals.forEach((_, i) => w.name(globalExportName(i)).byte(3).u32(i));
+    if (values.memory !== undefined) w.name(VALUES_EXPORT).byte(2).u32(values.memory);
   });
   for (const section of module.sections) {
+    // The value slots' memory joins the memory section, or makes one where it belongs.
+    if (!wroteMemory && section.id !== SECTION.custom && SECTION_ORDER[section.id] > SECTION_ORDER[SECTION.memory]) {
+      emit(SECTION.memory, encode((w) => { w.u32(1); valuesMemoryType(values, w); }));
+      wroteMemory = true;
+    }
     // The type and import sections must exist for the probe: create them where they belong when absent.
     if (!wroteTypes && section.id !== SECTION.custom && section.id !== SECTION.type) {
       emit(SECTION.type, typeSection());
@@ -163,6 +184,16 @@ export function instrument(bytes: Uint8Array): InstrumentResult {
         emit(SECTION.import, encode((w) => w.u32(count + 1).bytes(module.bytes.subarray(r.offset, section.end)).bytes(probeImport)));
         break;
       }
+      case SECTION.memory: {
+        const r = new ByteReader(module.bytes, section.start, section.end);
+        const count = r.u32();
+        emit(section.id, encode((w) => {
+          w.u32(count + (wroteMemory ? 0 : 1)).bytes(module.bytes.subarray(r.offset, section.end));
+          if (!wroteMemory) valuesMemoryType(values, w);
+        }));
+        wroteMemory = true;
+        break;
+      }
       case SECTION.global:
         emit(section.id, rewriteGlobals(module.bytes, section.start, section.end, remap));
         break;
@@ -185,8 +216,9 @@ export function instrument(bytes: Uint8Array): InstrumentResult {
   }
   if (!wroteTypes) emit(SECTION.type, typeSection());
   if (!wroteImports) emit(SECTION.import, encode((w) => w.u32(1).bytes(probeImport)));
+  if (!wroteMemory) emit(SECTION.memory, encode((w) => { w.u32(1); valuesMemoryType(values, w); }));
   if (!wroteExports) emit(SECTION.export, exportSection());
-  return { module: out.toBytes(), sites, probeFunction: probe, statements: lines ? 'dwarf' : 'structure', remap };
+  return { module: out.toBytes(), sites, probeFunction: probe, statements: lines ? 'dwarf' : 'structure', remap, values };
 }
 
 /**
@@ -208,32 +240,46 @@ interface BodyContext {
   blockType: ArrayLike<number>;
   addSite: (kind: SiteKind, body: FunctionBody, fileOffset: number) => number;
   isStatement: (index: number) => boolean;
+  slots: FrameSlots;
 }
 
 /**
  * Entry probe, then the original body inside a block typed with the function's results, so that a
  * branch to the function's own label (br, br_if, br_table at the outermost depth) lands before the
  * exit probe. `return` and tail calls leave directly: each gets an exit probe of its own.
+ * The entry stores the captured parameters before its deferred stop (`if … call probe(entry | 3)`),
+ * and each write of a captured local is followed by the store of its slot.
  */
 function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Uint8Array {
   const w = new ByteWriter();
   const callProbe = (site: number) => w.byte(OP.i32Const).s32(site).byte(OP.call).u32(c.probe);
-  w.bytes(module.bytes.subarray(body.bodyStart, body.codeStart));
-  callProbe(c.addSite('entry', body, body.bodyStart));
+  const probeStatement = (site: number) => callProbe(site).byte(OP.drop);
+  if (c.slots.captures) {
+    w.u32(body.locals.length + 1);
+    for (const group of body.locals) w.u32(group.count).byte(group.type);
+    w.u32(1).byte(0x7f);
+  } else w.bytes(module.bytes.subarray(body.bodyStart, body.codeStart));
+  const entry = c.addSite('entry', body, body.bodyStart);
+  callProbe(entry);
+  c.slots.enter(w);
+  w.byte(OP.if).byte(0x40);
+  probeStatement(entry | ENTRY_STOP);
+  w.byte(OP.end);
   w.byte(OP.block).bytes(c.blockType);
   const last = body.instructions.length - 1;
   body.instructions.forEach((ins, i) => {
-    if (c.isStatement(i)) callProbe(c.addSite('statement', body, ins.offset));
+    if (c.isStatement(i)) probeStatement(c.addSite('statement', body, ins.offset));
     if (i === last) {
       w.byte(OP.end);
-      callProbe(c.addSite('exit', body, ins.offset));
+      probeStatement(c.addSite('exit', body, ins.offset));
       w.byte(OP.end);
       return;
     }
     if (ins.opcode === OP.return || ins.opcode === OP.returnCall || ins.opcode === OP.returnCallIndirect) {
-      callProbe(c.addSite('exit', body, ins.offset));
+      probeStatement(c.addSite('exit', body, ins.offset));
     }
     writeInstruction(w, module.bytes, ins, c.remap);
+    if (ins.opcode === OP.localSet || ins.opcode === OP.localTee) c.slots.written(w, ins.localIndex!);
   });
   return encode((out) => out.u32(w.length).bytes(w.toBytes()));
 }

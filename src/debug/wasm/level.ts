@@ -8,7 +8,12 @@ import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
   type Mailbox, type MailboxFrame, type StepMode,
 } from './mailbox';
+import { WasmCode } from './code';
+import { WasmWatchpoints } from './watch';
 import { formatValue, valueTypeName, WasmProgram } from './program';
+import { StopFrameAccess, type FrameAccess } from './frameAccess';
+import { functionType } from './module';
+import { localTypes, SLOT_SIZE } from './values';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
 export const WASM_FRAME_BASE = 1_000_000;
@@ -20,7 +25,7 @@ const LINEAR_MEMORY = /^wasm:(0x[0-9a-f]+|\d+)$/i;
 
 export interface WasmBreakpoint {
   id: number;
-  kind: 'function' | 'line';
+  kind: 'function' | 'line' | 'instruction';
   /** Site indices (bits of the bitmap). */
   sites: number[];
 }
@@ -30,6 +35,12 @@ export interface WasmStop {
   mailbox: Mailbox;
   /** The shadow stack, read on first use (outermost first). */
   frames?: MailboxFrame[];
+  /** The globals' raw bits, read on first use. */
+  globals?: bigint[];
+  /** Per frame (depth index), its captured locals (local index → raw bits), or why it has none; read on first use. */
+  locals?: Map<number, Map<number, bigint> | string>;
+  /** A data breakpoint's stop: the guest is in the interpreter's access, not in the trap function. */
+  watch?: boolean;
 }
 
 /**
@@ -44,8 +55,13 @@ export class WasmLevel {
   private layout: Mailbox | undefined;
   private functionBreakpoints: WasmBreakpoint[] = [];
   private readonly lineBreakpoints = new Map<string, WasmBreakpoint[]>();
+  private instructionBreakpoints: WasmBreakpoint[] = [];
   /** Set at a Wasm stop, cleared when the guest resumes. */
   stop: WasmStop | undefined;
+  /** The module's code for the Disassembly view. */
+  readonly code: WasmCode;
+  /** Data breakpoints on linear memory. */
+  readonly watchpoints = new WasmWatchpoints();
 
   constructor(
     readonly program: WasmProgram,
@@ -61,6 +77,7 @@ export class WasmLevel {
     }
     this.mailboxAddress = mailbox;
     this.trapAddress = trap;
+    this.code = new WasmCode(program, (file) => this.sourcePath(file));
   }
 
   /**
@@ -118,8 +135,7 @@ export class WasmLevel {
   /** Writes the breakpoint bitmap; before the ready stop there is none yet, and ready() writes it. */
   async writeBitmap(client: GdbClient): Promise<void> {
     if (!this.layout) return;
-    const all = [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()];
-    await client.writeMemory(this.layout.breakpoints, breakpointBitmap(this.layout.siteCount, all.flatMap((b) => b.sites)));
+    await client.writeMemory(this.layout.breakpoints, breakpointBitmap(this.layout.siteCount, this.allBreakpoints().flatMap((b) => b.sites)));
   }
 
   setStep(client: GdbClient, mode: StepMode, depth: number): Promise<void> {
@@ -160,9 +176,34 @@ export class WasmLevel {
     return answers;
   }
 
+  /**
+   * Instruction breakpoints of the Disassembly view on `wasm-code:` references: they stop at the
+   * probe sites of that instruction (a statement's first instruction, a function's first, a
+   * `return` or final `end`). Answers each request in order; undefined leaves a reference to the kernel level.
+   */
+  setInstructionBreakpoints(requests: { id: number; instructionReference: string; offset?: number }[]): (BreakpointAnswer | undefined)[] {
+    this.instructionBreakpoints = [];
+    return requests.map(({ id, instructionReference, offset }) => {
+      const at = WasmCode.offsetOf(instructionReference, offset);
+      if (at === undefined) return undefined;
+      const sites = this.code.sitesAt(at);
+      const reference = `wasm-code:0x${at.toString(16)}`;
+      if (!sites.length) {
+        return { id, verified: false, instructionReference: reference, message: 'no probe here: Wasm instruction breakpoints stop at the first instruction of a statement or function' };
+      }
+      this.instructionBreakpoints.push({ id, kind: 'instruction', sites: sites.map((s) => s.index) });
+      const where = this.program.location(sites[0]);
+      return { id, verified: true, instructionReference: reference, message: `Wasm ${where.name}`, line: where.line || undefined, source: where.file ? { path: this.sourcePath(where.file) } : undefined };
+    });
+  }
+
+  private allBreakpoints(): WasmBreakpoint[] {
+    return [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat(), ...this.instructionBreakpoints];
+  }
+
   /** The breakpoints at a site index (what a breakpoint stop hit). */
   hit(siteIndex: number): WasmBreakpoint[] {
-    return [...this.functionBreakpoints, ...[...this.lineBreakpoints.values()].flat()].filter((b) => b.sites.includes(siteIndex));
+    return this.allBreakpoints().filter((b) => b.sites.includes(siteIndex));
   }
 
   // ---- a stop ----
@@ -174,7 +215,8 @@ export class WasmLevel {
     switch (stopReason(m)) {
       case 'breakpoint': {
         const hit = site ? this.hit(site.index) : [];
-        return { reason: hit.some((b) => b.kind === 'function') ? 'function breakpoint' : 'breakpoint', hit: hit.map((b) => b.id) };
+        const reason = hit.some((b) => b.kind === 'function') ? 'function breakpoint' : hit.some((b) => b.kind === 'instruction') ? 'instruction breakpoint' : 'breakpoint';
+        return { reason, hit: hit.map((b) => b.id) };
       }
       case 'pause': return { reason: 'pause', hit: [] };
       case 'trap': return { reason: 'exception', hit: [], text: trapName(m.trapCode) };
@@ -199,12 +241,15 @@ export class WasmLevel {
         continue;
       }
       const where = this.program.location(site);
+      // A caller points at its call of the frame above (for the Disassembly view).
+      const callee = depth + 1 < frames.length ? this.program.site(frames[depth + 1].entrySite)?.funcIndex : undefined;
       out.push({
         id: WASM_FRAME_BASE + depth,
         name: where.name,
         source: where.file ? { path: this.sourcePath(where.file) } : undefined,
         line: where.line,
         column: where.column,
+        instructionPointerReference: callee === undefined ? this.code.reference(site.codeOffset) : this.code.callReference(site.codeOffset, callee),
         presentationHint: 'normal',
       });
     }
@@ -215,7 +260,9 @@ export class WasmLevel {
   }
 
   scopes(frameId: number, reference: (scope: WasmScope) => number): Scope[] {
+    const depth = frameId - WASM_FRAME_BASE;
     return [
+      { name: 'Locals (Wasm)', variablesReference: reference({ kind: 'wasmLocals', depth }), expensive: false },
       { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth: frameId - WASM_FRAME_BASE }), expensive: false },
       { name: 'Globals', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
       { name: 'Memory', variablesReference: reference({ kind: 'wasmMemory' }), expensive: false },
@@ -227,12 +274,23 @@ export class WasmLevel {
     const plain = (name: string, value: string, extra: Partial<Variable> = {}): Variable => ({ name, value, variablesReference: 0, ...extra });
     switch (scope.kind) {
       case 'wasmGlobals': {
-        const count = Math.min(m.globalCount, this.program.module.globals.length);
-        const bytes = count ? await client.readMemory(m.globals, count * 8) : Buffer.alloc(0);
-        return this.program.module.globals.slice(0, count).map((g, i) =>
-          plain(this.program.globalName(i), formatValue(g.type, bytes.readBigUInt64LE(i * 8)), {
-            type: `${g.mutable ? 'mut ' : ''}${valueTypeName(g.type)}`,
+        const bits = await this.globals(client, stop);
+        return this.program.module.globals.slice(0, bits.length).map((g, i) =>
+          plain(this.program.globalName(i), formatValue(g.type, bits[i]), { type: `${g.mutable ? 'mut ' : ''}${valueTypeName(g.type)}` }));
+      }
+      case 'wasmLocals': {
+        const frame = (await this.frames(client, stop))[scope.depth];
+        const site = frame && this.program.site(frame.entrySite);
+        const values = await this.locals(client, stop, scope.depth);
+        if (!site || typeof values === 'string') return [plain('(unavailable)', typeof values === 'string' ? values : 'no frame here')];
+        const params = functionType(this.program.module, site.funcIndex).params.length;
+        const shown = this.program.capturedLocals(site.funcIndex).map((l) =>
+          plain(this.program.localName(site.funcIndex, l.index), formatValue(l.type, values.get(l.index)!), {
+            type: `${l.index < params ? 'param ' : ''}${valueTypeName(l.type)}`,
           }));
+        const total = localTypes(this.program.module, this.program.module.bodies[site.funcIndex - this.program.module.importedFunctionCount]).length;
+        if (total > shown.length) shown.push(plain('(not captured)', `${total - shown.length} more locals (vectors, references, or past the capture limit)`));
+        return shown;
       }
       case 'wasmMemory':
         return [
@@ -264,9 +322,54 @@ export class WasmLevel {
     if (!match) return undefined;
     const m = this.stop?.mailbox;
     if (!m) throw new Error('linear memory can only be read at a Wasm stop');
-    const wasmOffset = BigInt(match[1]) + BigInt(offset);
-    const left = m.memorySize > wasmOffset ? m.memorySize - wasmOffset : 0n;
-    return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
+    return inLinearMemory(m, BigInt(match[1]) + BigInt(offset), count);
+  }
+
+  /**
+   * Frame `depth` (0 = outermost) of a stop as the DWARF renderer reads it: its captured locals
+   * from the value slots, the globals, and linear memory through the gdbstub (fewer bytes past its end).
+   */
+  async frameAccess(client: GdbClient, stop: WasmStop, depth: number): Promise<FrameAccess> {
+    const locals = await this.locals(client, stop, depth);
+    return new StopFrameAccess(typeof locals === 'string' ? new Map() : locals, await this.globals(client, stop), async (address, length) => {
+      const at = inLinearMemory(stop.mailbox, address, length);
+      return at.inside ? client.readMemory(at.address, at.inside) : new Uint8Array(0);
+    });
+  }
+
+  private async globals(client: GdbClient, stop: WasmStop): Promise<bigint[]> {
+    const count = Math.min(stop.mailbox.globalCount, this.program.module.globals.length);
+    if (!stop.globals) {
+      const bytes = count ? await client.readMemory(stop.mailbox.globals, count * 8) : Buffer.alloc(0);
+      stop.globals = Array.from({ length: count }, (_, i) => bytes.readBigUInt64LE(i * 8));
+    }
+    return stop.globals;
+  }
+
+  /** The captured locals of frame `depth` (local index → raw bits), read from its row of value slots, or why there are none. */
+  private async locals(client: GdbClient, stop: WasmStop, depth: number): Promise<Map<number, bigint> | string> {
+    stop.locals ??= new Map();
+    let found = stop.locals.get(depth);
+    if (found === undefined) {
+      found = await this.readLocals(client, stop, depth);
+      stop.locals.set(depth, found);
+    }
+    return found;
+  }
+
+  private async readLocals(client: GdbClient, stop: WasmStop, depth: number): Promise<Map<number, bigint> | string> {
+    const m = stop.mailbox;
+    const frame = (await this.frames(client, stop))[depth];
+    const site = frame && this.program.site(frame.entrySite);
+    if (!site) return 'no Wasm frame at this depth';
+    const captured = this.program.capturedLocals(site.funcIndex);
+    if (!captured.length) return `${this.program.functionName(site.funcIndex)} captures no locals (none numeric, or none chosen)`;
+    const { rowSize } = this.program.values;
+    const end = BigInt((depth + 1) * rowSize);
+    if (m.values === 0n || m.valuesSize < end) return `the kernel shows no value slots for this frame (${m.valuesSize} bytes at 0x${m.values.toString(16)})`;
+    const row = await client.readMemory(m.values + BigInt(depth * rowSize), captured.length * SLOT_SIZE);
+    // i32 and f32 slots were written with 4-byte stores; the upper half is the zero of the row's fill.
+    return new Map(captured.map((l, slot) => [l.index, BigInt.asUintN(l.type === 0x7f || l.type === 0x7d ? 32 : 64, row.readBigUInt64LE(slot * SLOT_SIZE))]));
   }
 
   exceptionInfo(): ExceptionInfo | undefined {
@@ -276,4 +379,10 @@ export class WasmLevel {
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
   }
+}
+
+/** A range of linear memory as a kernel address, with how many of its `count` bytes lie inside the memory. */
+function inLinearMemory(m: Mailbox, wasmOffset: bigint, count: number): { address: bigint; inside: number; wasmOffset: bigint } {
+  const left = m.memorySize > wasmOffset ? m.memorySize - wasmOffset : 0n;
+  return { address: m.memoryBase + wasmOffset, inside: Number(left < BigInt(count) ? left : BigInt(count)), wasmOffset };
 }

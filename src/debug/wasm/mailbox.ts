@@ -1,13 +1,13 @@
 // The kernel's debug mailbox (UNIWASM_DEBUG) as the debugger reads and writes it: layout, bitmap, step words, trap names.
 /**
  * The kernel's debug mailbox (`UNIWASM_DEBUG`, kernel/runtime/src/debug.rs) as the adapter reads
- * and writes it through the gdbstub: a 96-byte little-endian #[repr(C)] struct, the shadow call
+ * and writes it through the gdbstub: a 112-byte little-endian #[repr(C)] struct, the shadow call
  * stack it points at, and the breakpoint bitmap. Layout and values: docs/DEBUGGING.md.
  */
 
-export const MAILBOX_SIZE = 96;
+export const MAILBOX_SIZE = 112;
 export const MAILBOX_MAGIC = 0x4244_5755;
-export const MAILBOX_VERSION = 1;
+export const MAILBOX_VERSION = 2;
 export const FRAME_SIZE = 8;
 
 /** Byte offsets of the fields the adapter writes. */
@@ -62,6 +62,9 @@ export interface Mailbox {
   /** Address of `globalCount` u64. */
   globals: bigint;
   stops: bigint;
+  /** Address and size of the instrumented module's value slots (`uniwasm:debug.values`), refreshed at each stop; 0 without. */
+  values: bigint;
+  valuesSize: bigint;
 }
 
 export function decodeMailbox(bytes: Uint8Array): Mailbox {
@@ -86,6 +89,8 @@ export function decodeMailbox(bytes: Uint8Array): Mailbox {
     inWasm: b.readUInt32LE(76) !== 0,
     globals: b.readBigUInt64LE(80),
     stops: b.readBigUInt64LE(88),
+    values: b.readBigUInt64LE(96),
+    valuesSize: b.readBigUInt64LE(104),
   };
 }
 

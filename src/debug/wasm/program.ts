@@ -3,8 +3,9 @@ import { demangleRust } from '../kernel/demangle';
 import { plainPath } from '../kernel/elf';
 import { isComponent, mainModule, withInstrumentedModule } from './component';
 import { LineTable } from './dwarfLine';
-import { instrument, siteIndex, type InstrumentResult, type ProbeSite } from './instrument';
+import { instrument, siteIndex, type InstrumentOptions, type InstrumentResult, type ProbeSite } from './instrument';
 import { codeSectionStart, parseModule, type WasmModule } from './module';
+import type { CapturedLocal, ValueSlots } from './values';
 
 /**
  * The debugged app in the original module's terms: its functions and their names, the probe sites
@@ -22,6 +23,8 @@ export class WasmProgram {
   readonly sites: ProbeSite[];
   /** The instrumented module (or component), to boot with `wasm_debug=<sites.length>`. */
   readonly instrumented: Uint8Array;
+  /** Where each function keeps the values of the locals it captures. */
+  readonly values: ValueSlots;
   private readonly entries = new Map<number, ProbeSite>();
   /** The `name` section's function names, Rust's demangled (`http_component_rust::text`). */
   private readonly names = new Map<number, string>();
@@ -29,12 +32,13 @@ export class WasmProgram {
   private readonly statements = new Map<number, ProbeSite[]>();
   private readonly codeBase: number;
 
-  constructor(original: Uint8Array) {
+  constructor(original: Uint8Array, options: InstrumentOptions = {}) {
     const main = isComponent(original) ? mainModule(original) : undefined;
     const bytes = main?.bytes ?? original;
     this.module = parseModule(bytes);
     this.componentModule = main?.index;
-    const result: InstrumentResult = instrument(bytes);
+    const result: InstrumentResult = instrument(bytes, options);
+    this.values = result.values;
     this.instrumented = main ? withInstrumentedModule(original, main.index, result.module) : result.module;
     this.sites = result.sites;
     this.lines = LineTable.fromModule(this.module);
@@ -111,6 +115,16 @@ export class WasmProgram {
       if (sites.length) return { line: l, sites };
     }
     return undefined;
+  }
+
+  /** The locals function `funcIndex` captures, in slot order. */
+  capturedLocals(funcIndex: number): CapturedLocal[] {
+    return this.values.captured.get(funcIndex) ?? [];
+  }
+
+  /** A local by its `name` section name, else `$local N`. */
+  localName(funcIndex: number, index: number): string {
+    return this.module.names.locals.get(funcIndex)?.get(index) ?? `$local ${index}`;
   }
 
   globalName(index: number): string {

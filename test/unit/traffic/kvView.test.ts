@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Batcher, RateMeter } from '../../../src/traffic/batch';
 import { TrafficCore, type KvViewMessage } from '../../../src/traffic/core';
-import { formatCall, formatResult, hexDump, previewText, quote, requestDetails } from '../../../src/traffic/format';
+import { formatCall, formatCallBrief, formatResult, hexDump, previewText, quote, requestDetails } from '../../../src/traffic/format';
 import { witSignatures } from '../../../src/traffic/signature';
 import { decodeTraceLine, type HttpEvent, type KvEvent } from '../../../src/trace/format';
 import { contentSecurityPolicy, kvHtml } from '../../../src/traffic/webviewHtml';
@@ -39,6 +39,11 @@ test('calls show WIT parameter names and types from wit/keyvalue.wit', () => {
   assert.equal(formatResult(keys), 'ok(["a", "b", "c", "d", "e", … 9 keys])');
   // Without the WIT (an unknown interface), the fields the event has, untyped.
   assert.equal(formatCall(set, signatures('other:pkg/kv', set.fn)), 'keyvalue.set(key = "key", value = <5 bytes>)');
+  // Brief, for the narrow side bar: the values only, in the WIT's parameter order.
+  assert.equal(formatCallBrief(set, signatures(IFACE, set.fn)), 'keyvalue.set("key", <5 bytes>)');
+  assert.equal(formatCallBrief(open, signatures(IFACE, open.fn)), 'keyvalue.open("my-container")');
+  assert.equal(formatCallBrief(miss, signatures(IFACE, miss.fn)), 'keyvalue.get("k\\"\\n")');
+  assert.equal(formatCallBrief(set, signatures('other:pkg/kv', set.fn)), 'keyvalue.set("key", <5 bytes>)');
   assert.equal(quote('x'.repeat(100)).length, 83);
 });
 
@@ -55,7 +60,7 @@ test('request details list headers, bodies and the KeyValue calls of the request
   const e = (d as { event: HttpEvent }).event;
   const call = kv({ fn: '[method]keyvalue.set', key: 'key', value_bytes: 5, value_b64: 'aGVsbG8=', req: 3 });
   const text = requestDetails(e, [{ id: 1, recvMs: 0, call, commands: [{ recvMs: 0, time: '1', args: ['SET', 'my-container:key', 'hello'], source: 's', db: '0' }] }], (c) => signatures(c.iface, c.fn));
-  assert.match(text, /^PUT \/foo\nhost: x\n\nhello\n/);
+  assert.match(text, /^PUT \/foo HTTP\/1\.1\nhost: x\n\nhello\n/);
   assert.match(text, /response 200: 2 bytes in 1\.5 ms, handler handle-foo/);
   assert.match(text, /my-container: keyvalue\.set\(key: string = "key", value: payload = <5 bytes>\) -> ok/);
   assert.match(text, / {4}redis SET my-container:key <5 bytes>/);
@@ -137,6 +142,25 @@ test('the core feeds the view: reset, batched rows, correlation updates, filter,
   assert.equal(stats.rows, 3);
   core.clearKv();
   assert.equal(core.kv.size, 0);
+  core.disconnectView();
+});
+
+test('view rows carry their time to sort on and the request they served, with its boot', async () => {
+  const messages: KvViewMessage[] = [];
+  const core = new TrafficCore({ signatures, report: () => {}, batchMs: 5 });
+  core.connectView((m) => messages.push(m), 5);
+  core.onTrace('{"type":"hello","v":1}', 0);
+  // A DEL no call claims, at 41, then call 1 of request 12 at 58: the DEL's row is made a second later.
+  core.addCommand({ recvMs: 41, time: '1', args: ['DEL', 'other:gone'], source: 's', db: '0' });
+  core.onTrace(JSON.stringify({ type: 'kv', req: 12, iface: IFACE, fn: '[method]keyvalue.get', container: 'c', key: 'k', value_bytes: 1, value_b64: 'eA==', ok: true, dur_us: 3 }), 58);
+  core.tick(2000);
+  const sent = () => messages.flatMap((m) => (m.type === 'rows' ? m.rows : []));
+  while (sent().length < 2) await sleep(5); // the batch goes out on its timer
+  const rows = sent();
+  assert.deepEqual(rows.map((r) => [r.t, r.req, r.boot, r.brief ?? r.redis[0]!.text]), [
+    [58, 12, 1, 'keyvalue.get("k")'],
+    [41, undefined, undefined, 'DEL other:gone'],
+  ], 'arrival order here; the webview puts each in its place by t');
   core.disconnectView();
 });
 

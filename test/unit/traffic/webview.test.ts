@@ -38,6 +38,11 @@ class El {
     return nodes.flatMap((n) => (n.tag === '#fragment' ? n.children.splice(0) : [n])).map((n) => (n.remove(), (n.parent = this), n));
   }
   append(...nodes: El[]) { this.children.push(...this.adopt(nodes)); }
+  insertBefore(n: El, ref: El | null) {
+    const [node] = this.adopt([n]);
+    const i = ref ? this.children.indexOf(ref) : -1;
+    this.children.splice(i < 0 ? this.children.length : i, 0, node!);
+  }
   prepend(...nodes: El[]) { this.children.unshift(...this.adopt(nodes)); }
   replaceChildren() { this.children = []; }
   remove() {
@@ -77,7 +82,7 @@ function load() {
     b.setAttribute('data-mode', mode);
     details.append(b);
   }
-  for (const [tag, id] of [['tbody', 'rows tbody'], ['p', 'empty'], ['span', 'stats'], ['button', 'pause'], ['button', 'clear'], ['input', 'filter'], ['span', 'details-title'], ['pre', 'details-meta'], ['pre', 'value']]) make(tag!, id!);
+  for (const [tag, id] of [['tbody', 'rows tbody'], ['p', 'empty'], ['span', 'stats'], ['input', 'filter'], ['span', 'details-title'], ['pre', 'details-meta'], ['pre', 'value']]) make(tag!, id!);
   const created: El[] = [];
   const windowListeners: ((ev: { data: unknown }) => void)[] = [];
   const posted: string[] = []; // JSON: objects made in the script's realm fail deepEqual's prototype check
@@ -96,7 +101,7 @@ function load() {
 
 function row(id: number, over: Partial<ViewItem> = {}): ViewItem {
   return {
-    id, time: '12:00:00.000', container: 'c', key: XSS, call: `keyvalue.set(key: string = "${XSS}", value: payload = <28 bytes>)`,
+    id, t: 0, time: '12:00:00.000', container: 'c', key: XSS, call: `keyvalue.set(key: string = "${XSS}", value: payload = <28 bytes>)`,
     result: 'ok', ok: true, dur: '3 µs', guest: [`SET c:${XSS} <28 bytes>`], redis: [{ text: `SET "c:${XSS}" <28 bytes>`, source: XSS }],
     value: Buffer.from(XSS).toString('base64'), valueBytes: XSS.length, isNew: true, ...over,
   };
@@ -138,6 +143,38 @@ test('new rows go on top, updates replace in place, the table keeps at most maxR
   assert.deepEqual(w.tbody.children.map((tr) => tr.dataset.id), ['5', '4', '3']);
   w.send({ type: 'stats', callsPerSec: 12, commandsPerSec: 30, rows: 5, held: 0, monitor: 'monitoring', paused: true, droppedWhilePaused: 4 });
   assert.equal(w.byId.stats!.textContent, '12 calls/s · 30 Redis cmds/s · 3 shown of 5 · MONITOR monitoring · paused (4 dropped)');
-  w.byId.pause!.listeners.click![0]!({});
-  assert.equal(w.posted.at(-1), '{"type":"pause","paused":false}');
+});
+
+test('rows are in time order, newest on top, whatever order they arrive in', () => {
+  const w = load();
+  w.send({ type: 'reset', rows: [row(1, { t: 10 }), row(2, { t: 58 })], filter: '', paused: false, maxRows: 4 });
+  // A Redis-only DEL at t 41 comes after the call at 58 (no call claimed it for a second): it goes below.
+  w.send({ type: 'rows', rows: [row(3, { t: 41, call: undefined, req: undefined }), row(4, { t: 70 })], skipped: 0 });
+  assert.deepEqual(w.tbody.children.map((tr) => tr.dataset.id), ['4', '2', '3', '1']);
+  assert.equal(w.tbody.children[2]!.className, 'orphan');
+  // Same time: the row made later is newer. Beyond maxRows the oldest by time goes, not the first to arrive.
+  w.send({ type: 'rows', rows: [row(5, { t: 41 })], skipped: 0 });
+  assert.deepEqual(w.tbody.children.map((tr) => tr.dataset.id), ['4', '2', '5', '3']);
+  w.send({ type: 'rows', rows: [row(6, { t: 1 })], skipped: 0 });
+  assert.deepEqual(w.tbody.children.map((tr) => tr.dataset.id), ['4', '2', '5', '3'], 'older than all it keeps: not shown');
+});
+
+test('a call shows its values when narrow, typed in full when wide, and links its request', () => {
+  const w = load();
+  w.send({ type: 'reset', rows: [row(1, { req: 12, boot: 2, brief: 'keyvalue.set("k", <28 bytes>)', resultType: 'result<_, keyvalue-error>' })], filter: '', paused: false, maxRows: 4 });
+  const tr = w.tbody.children[0]!;
+  const cell = (cls: string) => tr.children.find((c) => c.className === cls)!;
+  assert.deepEqual(cell('wit').children.map((c) => [c.className, c.textContent]), [
+    ['brief', 'keyvalue.set("k", <28 bytes>)'], ['full', `keyvalue.set(key: string = "${XSS}", value: payload = <28 bytes>)`],
+  ]);
+  assert.equal(cell('wit').title, `keyvalue.set(key: string = "${XSS}", value: payload = <28 bytes>) -> result<_, keyvalue-error>`);
+  assert.deepEqual(tr.children.map((c) => c.className), ['time', 'req', 'container', 'wit', 'result', 'dur', 'redis']);
+  const link = cell('req').children[0]!;
+  assert.equal(link.tag, 'a');
+  assert.equal(link.textContent, '#12');
+  let prevented = false;
+  w.tbody.listeners.click![0]!({ target: link, preventDefault: () => (prevented = true) });
+  assert.equal(w.posted.at(-1), '{"type":"openRequest","boot":2,"req":12}');
+  assert.ok(prevented, 'the link does not navigate the webview');
+  assert.equal(w.byId.details!.hidden, true, 'following the link does not open the row details');
 });

@@ -19,7 +19,7 @@ export async function run(): Promise<void> {
   await extension.activate();
 
   const commands = await vscode.commands.getCommands(true);
-  for (const id of ['uniwasm.build', 'uniwasm.run', 'uniwasm.stop', 'uniwasm.restart', 'uniwasm.checkTools', 'uniwasm.openHello',
+  for (const id of ['uniwasm.build', 'uniwasm.run', 'uniwasm.stop', 'uniwasm.restart', 'uniwasm.checkTools', 'uniwasm.openApp', 'uniwasm.openWalkthrough',
     'uniwasm.traffic.clearRequests', 'uniwasm.traffic.clearKv']) {
     assert.ok(commands.includes(id), `${id} is registered`);
   }

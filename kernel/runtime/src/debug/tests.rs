@@ -83,14 +83,24 @@ pub(crate) fn set_bit(m: &DebugMailbox, index: u32) {
 
 fn no_snapshot(_: &mut Snapshot<'_>) {}
 
+/// Calls the probe as the instrumented code does: an entry whose answer asks for a stop calls it
+/// again with kind [`KIND_ENTRY_STOP`] (after storing its parameters).
+pub(crate) fn visit(port: &DebugPort, site: u32, snapshot: impl FnOnce(&mut Snapshot<'_>)) {
+    if site & 3 != KIND_ENTRY {
+        port.probe(site, snapshot);
+    } else if port.probe(site, no_snapshot) & 1 == 1 {
+        port.probe(site | KIND_ENTRY_STOP, snapshot);
+    }
+}
+
 /// A call of function A (entry 0, statements 1 2, exit 3) whose statement 1 calls B (entry 4,
 /// statement 5, exit 6).
 fn run_a_calling_b(port: &DebugPort) {
     for s in [site(0, KIND_ENTRY), site(1, KIND_STATEMENT), site(4, KIND_ENTRY), site(5, KIND_STATEMENT), site(6, KIND_EXIT)] {
-        port.probe(s, no_snapshot);
+        visit(&port, s, no_snapshot);
     }
     for s in [site(2, KIND_STATEMENT), site(3, KIND_EXIT)] {
-        port.probe(s, no_snapshot);
+        visit(&port, s, no_snapshot);
     }
 }
 
@@ -113,7 +123,7 @@ fn set_up_fills_the_mailbox_magic_last() {
 fn without_breakpoints_or_steps_the_probe_only_keeps_the_shadow_stack() {
     let (port, stops) = debugged(7, 0, &[]);
     for s in [site(0, KIND_ENTRY), site(1, KIND_STATEMENT), site(4, KIND_ENTRY), site(5, KIND_STATEMENT)] {
-        port.probe(s, no_snapshot);
+        visit(&port, s, no_snapshot);
     }
     let m = mailbox(&port);
     assert_eq!(m.depth, 2);
@@ -121,9 +131,9 @@ fn without_breakpoints_or_steps_the_probe_only_keeps_the_shadow_stack() {
     let a = Frame { entry_site: site(0, KIND_ENTRY), site: site(1, KIND_STATEMENT) };
     let b = Frame { entry_site: site(4, KIND_ENTRY), site: site(5, KIND_STATEMENT) };
     assert_eq!(frames_of(m), [a, b]);
-    port.probe(site(6, KIND_EXIT), no_snapshot);
-    port.probe(site(2, KIND_STATEMENT), no_snapshot);
-    port.probe(site(3, KIND_EXIT), no_snapshot);
+    visit(&port, site(6, KIND_EXIT), no_snapshot);
+    visit(&port, site(2, KIND_STATEMENT), no_snapshot);
+    visit(&port, site(3, KIND_EXIT), no_snapshot);
     assert_eq!(mailbox(&port).depth, 0);
     assert!(stops.borrow().is_empty());
     assert_eq!(mailbox(&port).stops, 0);
@@ -135,7 +145,7 @@ fn a_breakpoint_bit_stops_with_the_frames_globals_and_memory() {
     set_breakpoint(&port, 4);
     let mut snapshots = 0;
     for s in [site(0, KIND_ENTRY), site(1, KIND_STATEMENT), site(4, KIND_ENTRY)] {
-        port.probe(s, |snap| {
+        visit(&port, s, |snap| {
             snapshots += 1;
             snap.globals.copy_from_slice(&[7, 0xffff_ffff]);
             snap.memory = (0x10_0000, 65536);
@@ -192,12 +202,12 @@ fn step_out_stops_at_the_callers_next_statement() {
 #[test]
 fn pause_stops_at_the_next_site_of_any_kind_and_an_exit_stop_keeps_its_frame() {
     let (port, stops) = debugged(7, 0, &[]);
-    port.probe(site(0, KIND_ENTRY), no_snapshot);
-    port.probe(site(4, KIND_ENTRY), no_snapshot);
+    visit(&port, site(0, KIND_ENTRY), no_snapshot);
+    visit(&port, site(4, KIND_ENTRY), no_snapshot);
     // The adapter's pause: it writes step_mode while the guest runs Wasm (in_wasm = 1).
     // SAFETY: leaked mailbox, no reference held by the probe between calls.
     unsafe { (*port.mailbox).step_mode = STEP_PAUSE };
-    port.probe(site(6, KIND_EXIT), no_snapshot);
+    visit(&port, site(6, KIND_EXIT), no_snapshot);
     let b = Frame { entry_site: site(4, KIND_ENTRY), site: site(6, KIND_EXIT) };
     let a = Frame { entry_site: site(0, KIND_ENTRY), site: site(0, KIND_ENTRY) };
     assert_eq!(*stops.borrow(), [Stop { reason: REASON_PAUSE, site: site(6, KIND_EXIT), depth: 2, frames: vec![a, b] }]);
@@ -209,12 +219,12 @@ fn pause_stops_at_the_next_site_of_any_kind_and_an_exit_stop_keeps_its_frame() {
 fn frames_deeper_than_the_capacity_are_counted_not_stored() {
     let (port, _) = debugged(2, 0, &[]);
     for _ in 0..FRAME_CAPACITY + 5 {
-        port.probe(site(0, KIND_ENTRY), no_snapshot);
-        port.probe(site(1, KIND_STATEMENT), no_snapshot);
+        visit(&port, site(0, KIND_ENTRY), no_snapshot);
+        visit(&port, site(1, KIND_STATEMENT), no_snapshot);
     }
     assert_eq!(mailbox(&port).depth, FRAME_CAPACITY + 5);
     for _ in 0..FRAME_CAPACITY + 5 {
-        port.probe(site(1, KIND_EXIT), no_snapshot);
+        visit(&port, site(1, KIND_EXIT), no_snapshot);
     }
     assert_eq!(mailbox(&port).depth, 0);
 }
@@ -223,7 +233,7 @@ fn frames_deeper_than_the_capacity_are_counted_not_stored() {
 fn a_site_outside_the_table_has_no_breakpoint_bit() {
     let (port, stops) = debugged(1, 0, &[]);
     set_breakpoint(&port, 0);
-    port.probe(site(9, KIND_ENTRY), no_snapshot);
+    visit(&port, site(9, KIND_ENTRY), no_snapshot);
     assert!(stops.borrow().is_empty());
 }
 
@@ -233,7 +243,7 @@ fn a_trap_stops_with_the_stack_it_left_then_empties_it() {
     port.in_wasm(true);
     assert_eq!(mailbox(&port).in_wasm, 1);
     for s in [site(0, KIND_ENTRY), site(1, KIND_STATEMENT), site(4, KIND_ENTRY), site(5, KIND_STATEMENT)] {
-        port.probe(s, no_snapshot);
+        visit(&port, s, no_snapshot);
     }
     port.trapped(3, |snap| snap.memory = (0x2000, 131072));
     let stop = stops.borrow()[0].clone();
@@ -248,7 +258,7 @@ fn a_trap_stops_with_the_stack_it_left_then_empties_it() {
 #[test]
 fn each_host_call_starts_with_an_empty_shadow_stack() {
     let (port, _) = debugged(7, 0, &[]);
-    port.probe(site(0, KIND_ENTRY), no_snapshot);
+    visit(&port, site(0, KIND_ENTRY), no_snapshot);
     port.in_wasm(true);
     assert_eq!(mailbox(&port).depth, 0);
 }
@@ -273,4 +283,35 @@ fn trap_codes_keep_the_numbers_the_adapter_decodes() {
     let numbers: Vec<u32> = codes.into_iter().map(|code| trap_code(Some(code))).collect();
     assert_eq!(numbers, (0..12).collect::<Vec<u32>>());
     assert_eq!(trap_code(None), TRAP_HOST_ERROR);
+}
+
+#[test]
+fn an_entry_answers_its_frame_s_row_of_value_slots_and_defers_its_stop() {
+    let (port, stops) = debugged(7, 0, &[]);
+    // A recursion: each frame its own row, whatever function it runs.
+    assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot), 0 << 1);
+    assert_eq!(port.probe(site(4, KIND_ENTRY), no_snapshot), 1 << 1);
+    assert_eq!(port.probe(site(4, KIND_ENTRY), no_snapshot), 2 << 1);
+    assert_eq!(port.probe(site(5, KIND_STATEMENT), no_snapshot), 0);
+    set_breakpoint(&port, 4);
+    // The entry does not stop: it says so (bit 0), and the stop comes with kind 3.
+    assert_eq!(port.probe(site(4, KIND_ENTRY), no_snapshot), 3 << 1 | 1);
+    assert!(stops.borrow().is_empty());
+    port.probe(site(4, KIND_ENTRY_STOP), |snap| snap.values = (0x20_0000, 4 * 65536));
+    let stop = stops.borrow()[0].clone();
+    assert_eq!((stop.reason, stop.site, stop.depth), (REASON_BREAKPOINT, site(4, KIND_ENTRY), 4));
+    assert_eq!(stop.frames[3], Frame { entry_site: site(4, KIND_ENTRY), site: site(4, KIND_ENTRY) });
+    assert_eq!((mailbox(&port).values, mailbox(&port).values_size), (0x20_0000, 4 * 65536));
+    // A deferred stop leaves the stack as it is.
+    assert_eq!(mailbox(&port).depth, 4);
+}
+
+#[test]
+fn frames_deeper_than_the_capacity_share_the_last_row() {
+    let (port, _) = debugged(7, 0, &[]);
+    for _ in 0..FRAME_CAPACITY {
+        port.probe(site(0, KIND_ENTRY), no_snapshot);
+    }
+    assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot) >> 1, FRAME_CAPACITY);
+    assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot) >> 1, FRAME_CAPACITY);
 }

@@ -36,9 +36,12 @@ impl Debugged {
 /// (`memory`) and the bits of the globals it exports for the debugger.
 fn snapshot(export: impl Fn(&str) -> Option<Extern>, ctx: impl AsContext, snapshot: &mut Snapshot<'_>) {
     let ctx = ctx.as_context();
-    if let Some(Extern::Memory(memory)) = export("memory") {
-        snapshot.memory = (memory.data_ptr(ctx) as u64, memory.data_size(ctx) as u64);
-    }
+    let memory = |name| match export(name) {
+        Some(Extern::Memory(memory)) => (memory.data_ptr(ctx) as u64, memory.data_size(ctx) as u64),
+        _ => (0, 0),
+    };
+    snapshot.memory = memory("memory");
+    snapshot.values = memory(debug::VALUES_EXPORT);
     for (i, bits) in snapshot.globals.iter_mut().enumerate() {
         if let Some(Extern::Global(global)) = export(&debug::global_export(i)) {
             *bits = debug::value_bits(&global.get(ctx));
@@ -63,8 +66,8 @@ pub(super) fn ready(port: DebugPort, module: Option<&Module>) {
 
 /// The function behind the probe import the instrumenter adds. Only the instrumented module
 /// imports it, so the caller's exports are that module's.
-pub(super) fn probe<T: 'static>(port: DebugPort) -> impl Fn(Caller<'_, T>, i32) + Send + Sync + 'static {
-    move |caller: Caller<'_, T>, site: i32| port.probe(site as u32, |s| snapshot(|name| caller.get_export(name), &caller, s))
+pub(super) fn probe<T: 'static>(port: DebugPort) -> impl Fn(Caller<'_, T>, i32) -> i32 + Send + Sync + 'static {
+    move |caller: Caller<'_, T>, site: i32| port.probe(site as u32, |s| snapshot(|name| caller.get_export(name), &caller, s)) as i32
 }
 
 /// Defines the probe import in `linker`.

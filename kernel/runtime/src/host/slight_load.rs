@@ -132,12 +132,13 @@ fn check_imports(module: &Module, debug: bool) -> Result<(), LoadError> {
     for import in module.imports() {
         let (module_name, field) = (import.module(), import.name());
         let found = extern_type(import.ty());
-        let probe = (debug && module_name == debug::PROBE_MODULE && field == debug::PROBE_FIELD).then_some(1);
-        let known = || IMPORTS.iter().find(|(m, f, _, _)| *m == module_name && *f == field).map(|i| i.2);
-        let Some(params) = probe.or_else(known) else {
+        // The probe is `(i32) -> (i32)`; the host's imports take i32s and return nothing.
+        let probe = (debug && module_name == debug::PROBE_MODULE && field == debug::PROBE_FIELD).then_some((1, 1));
+        let known = || IMPORTS.iter().find(|(m, f, _, _)| *m == module_name && *f == field).map(|i| (i.2, 0));
+        let Some((params, results)) = probe.or_else(known) else {
             return Err(LoadError::UnknownImport { module: module_name.into(), field: field.into(), found });
         };
-        let expected = FuncType::new(vec_i32(params), []);
+        let expected = FuncType::new(vec_i32(params), vec_i32(results));
         if !matches!(import.ty(), ExternType::Func(ty) if *ty == expected) {
             let expected = format!("func {}", sig(&expected));
             return Err(LoadError::ImportType { module: module_name.into(), field: field.into(), expected, found });

@@ -170,6 +170,10 @@ test('threads, registers by number, breakpoints, QEMU extras and stub errors', a
     'Qqemu.sstep=7': 'OK',
     'm0,1': 'E14',
     'z1,0,1': '',
+    'Z2,3d2a10c,4': 'OK',
+    'Z3,3d2a10c,1': 'OK',
+    'Z4,3d2a10c,8': 'OK',
+    'z2,3d2a10c,4': 'OK',
   };
   let listed = false;
   await withStub(
@@ -186,6 +190,10 @@ test('threads, registers by number, breakpoints, QEMU extras and stub errors', a
       await client.setBreakpoint(0x1004);
       await client.removeBreakpoint(0x1004n);
       await client.setBreakpoint(0xffffffff81000000n, 'hardware');
+      await client.setWatchpoint(0x3d2a10cn, 4, 'write');
+      await client.setWatchpoint(0x3d2a10cn, 1, 'read');
+      await client.setWatchpoint(0x3d2a10cn, 8, 'access');
+      await client.removeWatchpoint(0x3d2a10cn, 4, 'write');
       await client.setPhysicalMemoryMode(true);
       assert.deepEqual(await client.singleStepBits(), { ENABLE: 1, NOIRQ: 2, NOTIMER: 4 });
       await client.setSingleStepFlags(7);

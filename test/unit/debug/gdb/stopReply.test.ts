@@ -14,6 +14,14 @@ test('stop replies: T with thread and registers, S, W, X, and non-stop packets',
   const w = parseStopReply('T05watch:1000;thread:01;');
   assert.ok(w && w.kind === 'signal');
   assert.equal(w.watchAddress, 0x1000n);
+  // QEMU 7.2's form for each kind of watchpoint: thread first, the kind with the watched address.
+  for (const kind of ['watch', 'rwatch', 'awatch']) {
+    const q = parseStopReply(`T05thread:p01.01;${kind}:3d2a10c;`);
+    assert.ok(q && q.kind === 'signal');
+    assert.equal(q.reason, kind);
+    assert.equal(q.watchAddress, 0x3d2a10cn);
+    assert.equal(q.thread, 1);
+  }
   assert.deepEqual(parseStopReply('S02'), { kind: 'signal', signal: 2, registers: new Map() });
   assert.deepEqual(parseStopReply('W00'), { kind: 'exited', code: 0 });
   assert.deepEqual(parseStopReply('X09;process:1'), { kind: 'terminated', signal: 9 });

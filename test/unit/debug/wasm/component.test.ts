@@ -88,7 +88,7 @@ test('the instrumented component: the probe from a stand-in, indices after it sh
   assert.match(text, /\(core instance \$fixup \(;3;\) \(instantiate \$fixup\s+\(with "main" \(instance \$main\)\)/);
   assert.match(text, /\(alias core export \$bundle "f" \(core func \$again/);
   // A runtime other than the kernel traps at the first probe: the stand-in never runs code of the app.
-  assert.match(text, /\(func \(;0;\) \(type 0\) \(param i32\)\s+unreachable\s+\)/);
+  assert.match(text, /\(func \(;0;\) \(type 0\) \(param i32\) \(result i32\)\s+unreachable\s+\)/);
 });
 
 test('a component is debugged in its main module\'s terms', () => {

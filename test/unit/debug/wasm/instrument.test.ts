@@ -16,10 +16,16 @@ const wasm = (globalThis as unknown as {
   WebAssembly: { instantiate(bytes: Uint8Array, imports: Imports): Promise<{ instance: { exports: unknown } }> };
 }).WebAssembly;
 
-/** Instantiates a module; the instrumented one gets a probe that records the sites it reports. */
+/**
+ * Node 20's WebAssembly has no multi-memory, which the value slots' memory needs: the modules run
+ * here capture no locals (values.test.ts runs the value slots in Node 24).
+ */
+const PROBES_ONLY = { captureLocals: () => [] };
+
+/** Instantiates a module; the instrumented one gets a probe that records the sites it reports (and answers row 0, no stop). */
 async function run(bytes: Uint8Array, imports: Imports = {}): Promise<{ exports: Exports; trace: number[] }> {
   const trace: number[] = [];
-  const { instance } = await wasm.instantiate(bytes, { ...imports, [PROBE_MODULE]: { [PROBE_FIELD]: (site: number) => trace.push(site) } });
+  const { instance } = await wasm.instantiate(bytes, { ...imports, [PROBE_MODULE]: { [PROBE_FIELD]: (site: number) => { trace.push(site); return 0; } } });
   return { exports: instance.exports as unknown as Exports, trace };
 }
 
@@ -35,7 +41,7 @@ function describe(result: InstrumentResult, trace: number[]): string[] {
 
 test('C with DWARF: entry, line statements and exit in execution order; results unchanged', async () => {
   const original = clangWasm(FACT_C, ['-O0', '-g']);
-  const result = instrument(original);
+  const result = instrument(original, PROBES_ONLY);
   assert.equal(result.statements, 'dwarf');
   validate(result.module);
   const plain = await run(original);
@@ -57,7 +63,7 @@ test('C with DWARF: entry, line statements and exit in execution order; results 
 
 test('C without DWARF: structural statements, same results', async () => {
   const original = clangWasm(FACT_C, ['-O1']);
-  const result = instrument(original);
+  const result = instrument(original, PROBES_ONLY);
   assert.equal(result.statements, 'structure');
   validate(result.module);
   const plain = await run(original);
@@ -98,7 +104,7 @@ const RECURSIVE = `
 
 test('WAT: calls, call_indirect through the table, returns, function-level br_if, multi-value, start', async () => {
   const original = wat(RECURSIVE);
-  const result = instrument(original);
+  const result = instrument(original, PROBES_ONLY);
   validate(result.module);
   const logged: number[][] = [[], []];
   const plain = await run(original, { env: { log: (v: number) => logged[0].push(v) } });
@@ -148,7 +154,7 @@ test('WAT: calls, call_indirect through the table, returns, function-level br_if
 
 test('a module without imports, types or exports gains them in the right place', async () => {
   const original = wat('(module (memory 1) (global (mut i32) (i32.const 5)) (func $noop) (start $noop))');
-  const result = instrument(original);
+  const result = instrument(original, PROBES_ONLY);
   validate(result.module);
   const debug = await run(result.module);
   assert.deepEqual(describe(result, debug.trace).filter((k) => !k.includes(':')), ['entry noop', 'exit noop'], 'the start function ran');

@@ -16,7 +16,7 @@ import { clangWasm, FACT_C } from '../../../fixtures/debug/wasmTools';
 function kernelSymbols(): ElfSymbols {
   const dir = scratchDir();
   writeFileSync(join(dir, 'k.c'), `
-    struct mailbox { unsigned char bytes[96]; };
+    struct mailbox { unsigned char bytes[112]; };
     struct mailbox UNIWASM_DEBUG;
     __attribute__((noinline)) void uniwasm_debug_trap(void) { __asm__ volatile("" ::: "memory"); }
     int main(void) { uniwasm_debug_trap(); return UNIWASM_DEBUG.bytes[0]; }
@@ -88,7 +88,14 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   frames.writeUInt32LE(mulStatement.site, 12);
   memory.write(READY.frames!, frames);
   memory.write(READY.globals!, Buffer.from([0x00, 0x10, 0, 0, 0, 0, 0, 0]));
-  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 2, currentSite: factLine9.site }));
+  // The value slots: row 0 is fact's (n = 4 in its first slot), row 1 mul's (a = 6, b = 4).
+  const { rowSize } = program.values;
+  const values = Buffer.alloc(2 * rowSize);
+  values.writeUInt32LE(4, 0);
+  values.writeUInt32LE(6, rowSize);
+  values.writeUInt32LE(4, rowSize + 8);
+  memory.write(0x50_0000n, values);
+  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 2, currentSite: factLine9.site, values: 0x50_0000n, valuesSize: BigInt(1025 * rowSize) }));
   wasm.stop = { mailbox: await wasm.read(client) };
   assert.deepEqual(wasm.describeStop(wasm.stop), { reason: 'breakpoint', hit: [3] });
   const stack = await wasm.stackFrames(client, wasm.stop);
@@ -97,7 +104,19 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
     [WASM_FRAME_BASE, 'fact', 'prog.c', 9],
   ]);
   const scopes = wasm.scopes(WASM_FRAME_BASE, (s) => (s.kind === 'wasmGlobals' ? 1 : s.kind === 'wasmMemory' ? 2 : 3));
-  assert.deepEqual(scopes.map((s) => s.name), ['Frame', 'Globals', 'Memory']);
+  assert.deepEqual(scopes.map((s) => s.name), ['Locals (Wasm)', 'Frame', 'Globals', 'Memory']);
+  // Every frame's captured locals, by name-section name or index, typed.
+  const factLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 });
+  assert.deepEqual([factLocals[0].name, factLocals[0].value, factLocals[0].type], ['$local 0', '4 (0x4)', 'param i32']);
+  assert.ok(factLocals.slice(1).every((v) => v.type === 'i32' && v.value === '0 (0x0)'), 'fact\'s other locals: zero');
+  const mulLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 1 });
+  assert.deepEqual(mulLocals.slice(0, 2).map((v) => [v.name, v.value, v.type]), [['$local 0', '6 (0x6)', 'param i32'], ['$local 1', '4 (0x4)', 'param i32']]);
+  // The same values for a renderer, with the globals and linear memory.
+  const access = await wasm.frameAccess(client, wasm.stop, 1);
+  assert.deepEqual([access.local(0), access.local(1), access.local(999), access.global(0), access.global(1)], [6n, 4n, undefined, 0x1000n, undefined]);
+  memory.write(0x40_0010n, Buffer.from('abcd'));
+  assert.equal(Buffer.from(await access.readMemory(0x10, 4)).toString(), 'abcd');
+  assert.equal((await access.readMemory(0x1fffe, 4)).length, 2, 'fewer bytes past the end of linear memory');
   const globals = await wasm.variables(client, wasm.stop, { kind: 'wasmGlobals' });
   assert.deepEqual(globals.map((v) => [v.name, v.value, v.type]), [['__stack_pointer', '4096 (0x1000)', 'mut i32']]);
   const frame = await wasm.variables(client, wasm.stop, { kind: 'wasmFrame', depth: 0 });
@@ -109,6 +128,13 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   assert.deepEqual(wasm.linearMemory('wasm:0', 0x10, 16), { address: 0x40_0010n, inside: 16, wasmOffset: 0x10n });
   assert.deepEqual(wasm.linearMemory('wasm:0x1fff8', 0, 16), { address: 0x41_fff8n, inside: 8, wasmOffset: 0x1fff8n });
   assert.equal(wasm.linearMemory('0x1000', 0, 16), undefined, 'kernel addresses are not linear memory');
+
+  // A kernel without value slots: a clear text, no crash.
+  wasm.stop = { mailbox: { ...wasm.stop.mailbox, values: 0n, valuesSize: 0n } };
+  const none = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 });
+  assert.deepEqual(none.map((v) => v.name), ['(unavailable)']);
+  assert.match(none[0].value, /no value slots/);
+  assert.equal((await wasm.frameAccess(client, wasm.stop, 0)).local(0), undefined);
 
   // A function breakpoint stop, then a trap.
   memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 1, currentSite: entry.site }));

@@ -7,7 +7,7 @@ import {
 import { mailboxBytes, READY } from '../../../fixtures/debug/mailbox';
 
 test('mailbox: every field at its offset; problems named', () => {
-  const m = decodeMailbox(mailboxBytes({ ...READY, siteCount: 17, depth: 1030, currentSite: 0x2e, stepMode: 2, stepDepth: 3, reason: 4, trapCode: 9, inWasm: true, stops: 12n }));
+  const m = decodeMailbox(mailboxBytes({ ...READY, siteCount: 17, depth: 1030, currentSite: 0x2e, stepMode: 2, stepDepth: 3, reason: 4, trapCode: 9, inWasm: true, stops: 12n, values: 0x50_0000n, valuesSize: 0x5_0000n }));
   assert.equal(m.magic, 0x4244_5755);
   assert.equal(Buffer.from('UWDB').readUInt32LE(0), m.magic, 'the magic reads "UWDB" in memory');
   assert.deepEqual(
@@ -15,12 +15,13 @@ test('mailbox: every field at its offset; problems named', () => {
     [17, 1024, 0x20_0000n, 0x21_0000n, 1030, 0x2e, 2, 3, 4, 9],
   );
   assert.deepEqual([m.memoryBase, m.memorySize, m.globalCount, m.inWasm, m.globals, m.stops], [0x40_0000n, 0x2_0000n, 1, true, 0x22_0000n, 12n]);
+  assert.deepEqual([m.values, m.valuesSize], [0x50_0000n, 0x5_0000n]);
   assert.equal(storedFrames(m), 1024, 'deeper frames are counted, not stored');
-  assert.throws(() => decodeMailbox(Buffer.alloc(95)), /96 bytes/);
+  assert.throws(() => decodeMailbox(Buffer.alloc(111)), /112 bytes/);
 
   assert.equal(mailboxProblem(m, 17), undefined);
   assert.match(mailboxProblem(decodeMailbox(mailboxBytes({})), 17)!, /not set up/);
-  assert.match(mailboxProblem({ ...m, version: 2 }, 17)!, /version 2/);
+  assert.match(mailboxProblem({ ...m, version: 1 }, 17)!, /version 1; this adapter reads version 2/);
   assert.match(mailboxProblem(m, 18)!, /17 probe sites, the instrumented module has 18/);
   assert.equal(trapName(1), 'out-of-bounds memory access');
   assert.equal(trapName(0xffff_ffff), 'host function failed');

@@ -20,15 +20,15 @@ const INSTRUMENTED: &str = r#"
     (export "response-outparam" (type (sub resource)))))
   (alias export $types "incoming-request" (type $request))
   (alias export $types "response-outparam" (type $response-out))
-  (core module $stand-in (func (export "probe") (param i32) unreachable))
+  (core module $stand-in (func (export "probe") (param i32) (result i32) unreachable))
   (core instance $stand-in (instantiate $stand-in))
   (core module $main
-    (import "uniwasm:debug" "probe" (func $probe (param i32)))
+    (import "uniwasm:debug" "probe" (func $probe (param i32) (result i32)))
     (memory (export "memory") 1)
     (global $count (export "uniwasm:debug.global.0") (mut i32) (i32.const 41))
     (func (export "wasi:http/incoming-handler@0.2.0#handle") (param i32 i32)
-      (call $probe (i32.const 0))
-      (call $probe (i32.const 6))
+      (if (i32.and (call $probe (i32.const 0)) (i32.const 1)) (then (drop (call $probe (i32.const 3)))))
+      (drop (call $probe (i32.const 6)))
       (global.set $count (i32.add (global.get $count) (i32.const 1)))
       EXIT)
     START)
@@ -41,7 +41,7 @@ const INSTRUMENTED: &str = r#"
 
 /// The component, returning from `handle` (through its exit probe) or trapping before.
 fn component(trap: bool) -> Vec<u8> {
-    wat::parse_str(INSTRUMENTED.replace("EXIT", if trap { "unreachable" } else { "(call $probe (i32.const 9))" }).replace("START", "")).unwrap()
+    wat::parse_str(INSTRUMENTED.replace("EXIT", if trap { "unreachable" } else { "(drop (call $probe (i32.const 9)))" }).replace("START", "")).unwrap()
 }
 
 /// A platform with nothing behind it: the guest above never calls it.
@@ -109,7 +109,7 @@ fn the_component_stops_ready_then_at_a_breakpoint_in_handle_and_steps() {
 #[test]
 fn a_stop_in_a_start_function_shows_the_module_s_memory_and_globals() {
     // A start function whose entry is site 3.
-    let start = "(func $start (call $probe (i32.const 12))) (start $start)";
+    let start = "(func $start (if (i32.and (call $probe (i32.const 12)) (i32.const 1)) (then (drop (call $probe (i32.const 15)))))) (start $start)";
     let bytes = wat::parse_str(INSTRUMENTED.replace("EXIT", "").replace("START", start)).unwrap();
     let (port, stops) = port_with(4, |m| match m.reason {
         REASON_READY => set_bit(m, 3),

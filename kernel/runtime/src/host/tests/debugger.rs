@@ -2,7 +2,8 @@
 //!
 //! The guest is tests/guests/demo.wat, given the probe calls the instrumenter would add:
 //! handle-hello has sites 0 (entry), 1 (statement) and 2 (exit); handle-trap 3 (entry) and 4
-//! (statement, before its `unreachable`).
+//! (statement, before its `unreachable`). handle-hello captures its parameter `$uri_len` in slot 1
+//! of its frame's row of value slots (rows of 16 bytes), as the instrumenter would.
 
 use crate::debug::tests::{mailbox, port_with, set_bit};
 use crate::debug::*;
@@ -17,12 +18,19 @@ fn instrumented_demo() -> Vec<u8> {
         assert!(wat.contains(from), "demo.wat has {from}");
         wat.replacen(from, to, 1)
     };
-    let wat = edit(wat, "(module\n", "(module\n  (import \"uniwasm:debug\" \"probe\" (func $probe (param i32)))\n");
+    let wat = edit(wat, "(module\n", "(module\n  (import \"uniwasm:debug\" \"probe\" (func $probe (param i32) (result i32)))\n");
+    let wat = edit(wat, "(memory (export \"memory\") 1)", "(memory (export \"memory\") 1)\n  (memory $values (export \"uniwasm:debug.values\") 1)");
     let wat = edit(wat, "(global $heap (mut i32) (i32.const 4096))", "(global $heap (export \"uniwasm:debug.global.0\") (mut i32) (i32.const 4096))");
     let wat = edit(wat, "(global $kv (mut i32) (i32.const 0))", "(global $kv (export \"uniwasm:debug.global.1\") (mut i32) (i32.const 0))");
-    let hello = "(call $respond (i32.const 200) (i32.const 160) (i32.const 12)))";
-    let wat = edit(wat, hello, "(call $probe (i32.const 0)) (call $probe (i32.const 6))\n    (call $respond (i32.const 200) (i32.const 160) (i32.const 12)) (call $probe (i32.const 9)))");
-    let wat = edit(wat, "(result i32)\n    unreachable)", "(result i32)\n    (call $probe (i32.const 12)) (call $probe (i32.const 18)) unreachable)");
+    let hello = "(result i32)\n    (call $respond (i32.const 200) (i32.const 160) (i32.const 12)))";
+    let wat = edit(wat, hello, "(result i32) (local $row i32)
+    (local.set $row (call $probe (i32.const 0)))
+    (i32.store $values offset=8 (i32.mul (i32.shr_u (local.get $row) (i32.const 1)) (i32.const 16)) (local.get $uri_len))
+    (if (i32.and (local.get $row) (i32.const 1)) (then (drop (call $probe (i32.const 3)))))
+    (drop (call $probe (i32.const 6)))
+    (call $respond (i32.const 200) (i32.const 160) (i32.const 12)) (drop (call $probe (i32.const 9))))");
+    let trap = "(result i32)\n    (drop (call $probe (i32.const 12))) (drop (call $probe (i32.const 18))) unreachable)";
+    let wat = edit(wat, "(result i32)\n    unreachable)", trap);
     wat::parse_str(wat).unwrap()
 }
 
@@ -62,6 +70,10 @@ fn the_app_stops_ready_then_at_a_breakpoint_steps_and_answers() {
             assert!(globals[0] > 4096, "the globals are refreshed: {globals:?}");
             assert_eq!(m.memory_size, 65536);
             assert_ne!(m.memory_base, 0);
+            // The entry stop comes after the parameters are stored: "/hello" is 6 bytes.
+            assert_eq!(m.values_size, 65536);
+            // SAFETY: the value slots' memory is 65536 bytes; row 0, slot 1.
+            assert_eq!(unsafe { *((m.values + 8) as *const u32) }, 6);
             m.step_mode = STEP_OVER;
             m.step_depth = m.depth;
         }
