@@ -44,7 +44,7 @@ async function floorRun(): Promise<number> {
 async function bootRun(): Promise<number> {
   const hostPort = await freePort();
   const args = qemuArgs({ qemuBinary: qemu, kernel: kernel!, app, machine: 'microvm', accel: 'tcg', memoryMiB: 128,
-    hostPort, guestPort: 3000, cmdline: 'ip=10.0.2.15/24 gw=10.0.2.2 port=3000 log=warn' });
+    hostPorts: [hostPort], guestPort: 3000, cmdline: 'ip=10.0.2.15/24 gw=10.0.2.2 port=3000 log=warn' });
   const t0 = performance.now();
   const child = spawn(qemu, args, { stdio: 'ignore' });
   while (!(await ok200(`http://127.0.0.1:${hostPort}/hello`))) {

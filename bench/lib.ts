@@ -111,7 +111,7 @@ function command(target: Target, port: number, o: StartOptions): string[] {
   const redis = o.redisPort === undefined ? [] : [`redis=10.0.2.2:${o.redisPort}`];
   // Both guests boot with the unikernel's own QEMU arguments: same machine, accel, devices, forward.
   const qemu = (kernel: string, initrd: string, cmdline: string) =>
-    qemuArgs({ qemuBinary: QEMU, kernel, app: initrd, machine: 'microvm', accel: 'tcg', memoryMiB, hostPort: port,
+    qemuArgs({ qemuBinary: QEMU, kernel, app: initrd, machine: 'microvm', accel: 'tcg', memoryMiB, hostPorts: [port],
       guestPort: 3000, cmdline: [cmdline, ...redis].join(' ') });
   switch (target.kind) {
     case 'unikernel':

@@ -9,8 +9,10 @@ export interface QemuConfig {
   machine: Machine;
   accel: 'tcg' | 'kvm';
   memoryMiB: number;
-  /** Host loopback port forwarded to the guest's HTTP port. */
-  hostPort: number;
+  /** Loopback ports QEMU's hostfwd rules listen on, each forwarded to the guest's HTTP port. */
+  hostPorts: readonly number[];
+  /** QEMU's name for the guest (`-name`): tells one run's QEMU from another's. */
+  name?: string;
   guestPort: number;
   /** Kernel command line (see kernel/README.md). */
   cmdline: string;
@@ -33,6 +35,7 @@ export const HOST_FROM_GUEST = '10.0.2.2';
 export function qemuArgs(c: QemuConfig): string[] {
   const netDevice = c.machine === 'microvm' ? 'virtio-net-device' : 'virtio-net-pci';
   const args = [
+    ...(c.name === undefined ? [] : ['-name', c.name]),
     '-M', c.machine,
     '-accel', c.accel,
     '-m', String(c.memoryMiB),
@@ -40,7 +43,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     '-serial', 'stdio',
     ...(c.traceSocket === undefined ? [] : traceSerial(c.traceSocket)),
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.hostPort}-:${c.guestPort}`,
+    '-netdev', ['user,id=n0', ...c.hostPorts.map((port) => `hostfwd=tcp:127.0.0.1:${port}-:${c.guestPort}`)].join(','),
     '-device', `${netDevice},netdev=n0`,
     '-kernel', c.kernel,
     '-initrd', c.app,

@@ -1,4 +1,4 @@
-// Asks VS Code not to auto-forward the ports a run opens for itself (Redis, the gdbstub): in a remote
+// Asks VS Code not to auto-forward the ports a run opens for itself (Redis, the gdbstub, QEMU's hostfwd): in a remote
 // window the Ports view would offer them beside the app's port, which stays as VS Code shows it.
 import * as vscode from 'vscode';
 import type { RunObserver } from './observer';
@@ -34,7 +34,7 @@ export function registerPortAttributes(context: vscode.ExtensionContext, log: vs
     }));
   } catch (err) {
     // VS Code throws when the proposal is not enabled for this extension (a stable build without --enable-proposed-api).
-    log.info(`ports: VS Code's port attributes API is not available (${(err as Error).message}); the Ports view may offer Redis and gdbstub ports`);
+    log.info(`ports: VS Code's port attributes API is not available (${(err as Error).message}); the Ports view may offer Redis, gdbstub and hostfwd ports`);
   }
   return {
     runStarted({ redis }) {

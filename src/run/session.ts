@@ -1,4 +1,4 @@
-// A run: builds, Redis, QEMU booting the kernel with the app, the trace port, readiness, and the stop
+// A run: builds, Redis, QEMU booting the kernel with the app, the host port's forward, the trace port, readiness, and the stop
 // that ends every process it started.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -12,8 +12,9 @@ import { PROBE_HEADER } from '../trace/format';
 import { TracePort } from '../trace/port';
 import { forEachLine } from '../util/lines';
 import { commandNotFound, diesWithUs } from '../util/parentDeath';
-import { assertPortFree } from '../util/ports';
+import { assertPortFree, freePorts } from '../util/ports';
 import { chooseAccel } from './accel';
+import { HostForward, QEMU_LISTENERS } from './forward';
 import { notifyAll, type RunObserver } from './observer';
 import { consoleLine } from './stopLine';
 import { RUN_LIMITS, type AccelChoice, type Machine } from './options';
@@ -95,6 +96,7 @@ export class RunSession {
     readonly routes: readonly AppRoute[],
     private readonly qemu: ResultPromise,
     private readonly redis: EmbeddedRedis | undefined,
+    private readonly forward: HostForward,
     private readonly console: string[],
     qemuBinary: string,
     trace: TracePort | undefined,
@@ -110,6 +112,7 @@ export class RunSession {
         ? `${qemuBinary} not found: install qemu-system-x86 (npm run setup does it)`
         : describeExit(r.exitCode, r.signal, this.console);
       notifyAll(observers, (o) => o.runEnded?.(why), (err) => log(`run observer: ${err.message}`));
+      await this.forward.close();
       await this.redis?.stop();
       return why;
     });
@@ -155,18 +158,21 @@ export class RunSession {
     const observerFailed = (err: Error) => log(`run observer: ${err.message}`);
     // Listening before QEMU starts: QEMU connects at startup, so the guest's first line has a reader.
     let trace: TracePort | undefined;
+    let forward: HostForward | undefined;
     try {
+      forward = await HostForward.open(o.port, await freePorts(QEMU_LISTENERS));
       if (observers.some((obs) => obs.traceLine)) {
         const onLine = (line: string) => notifyAll(observers, (obs) => obs.traceLine?.(line), observerFailed);
         trace = await TracePort.open(onLine, (err) => log(`trace port: ${err.message}`));
       }
     } catch (err) {
+      await forward?.close();
       await redis?.stop();
       throw err;
     }
     const args = qemuArgs({
       qemuBinary: o.qemuBinary, kernel, app, machine: o.machine, accel, memoryMiB: o.memoryMiB,
-      hostPort: o.port, guestPort: guest, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
+      hostPorts: forward.qemuPorts, name: `uniwasm:${o.port}`, guestPort: guest, cmdline, gdbPort: o.gdbPort, halted: o.halted, traceSocket: trace?.path,
     });
     log(`${o.qemuBinary} ${args.join(' ').replace(/\bseed=[0-9a-f]{64}\b/, 'seed=<64 hex digits>')}`); // the seed stays out of logs
     const qemu = execa(...diesWithUs(o.qemuBinary, args), { reject: false, cleanup: true, stdin: 'ignore', stderr: 'pipe', buffer: false });
@@ -183,7 +189,7 @@ export class RunSession {
     forEachLine(qemu.stdout!, onLine);
     forEachLine(qemu.stderr!, onLine);
     const url = runUrl(o.port);
-    const session = new RunSession(url, { kernel, app }, redisServer, routes, qemu, redis, console, o.qemuBinary, trace, observers, log);
+    const session = new RunSession(url, { kernel, app }, redisServer, routes, qemu, redis, forward, console, o.qemuBinary, trace, observers, log);
     notifyAll(observers, (obs) => obs.runStarted?.({ url, redis: redisServer, routes }), observerFailed);
     if (o.halted) return session;
     try {

@@ -1,7 +1,7 @@
-// Name resolution and validation over a set of WIT files (normally one `wit/` folder):
-// duplicate names, unknown types, `use`/`import`/`export`/`include` targets that do not
-// exist, handles of non-resources. References into packages that are not among the
-// files (e.g. `wasi:io/streams` without its deps folder) cannot be checked and are
+// Name resolution and validation over a set of WIT files (normally one `wit/` folder) and the
+// packages of its `deps/` folder: duplicate names, unknown types, `use`/`import`/`export`/`include`
+// targets that do not exist, unknown packages and versions, handles of non-resources. Without a
+// deps folder, references into other packages (e.g. `wasi:io/streams`) cannot be checked and are
 // accepted silently.
 
 import type {
@@ -49,6 +49,8 @@ export interface WitAnalysis {
   root: PackageModel;
   /** Packages defined inline with `package a:b { … }`. */
   nested: PackageModel[];
+  /** The packages of the deps folder (and those they define inline); not checked, only resolved into. */
+  deps: PackageModel[];
   resolver: TypeResolver;
 }
 
@@ -59,52 +61,73 @@ export interface TypeResolver {
   lookupPath(scope: Scope, path: UsePath): Scope | undefined;
 }
 
-/** Parses and checks the files of one package (plus any nested packages they define). */
-export function analyzeWit(sources: WitSource[]): WitAnalysis {
+/**
+ * Parses and checks the files of one package (plus any nested packages they define). `deps` are the
+ * parsed packages of its deps folder, one list of files per package; without it (no deps folder),
+ * references into other packages are not checked.
+ */
+export function analyzeWit(sources: WitSource[], deps?: WitFile[][]): WitAnalysis {
   const diagnostics: Diagnostic[] = [];
   const files = sources.map(({ file, text }) => {
     const { ast, diagnostics: ds } = parseWit(text, file);
     for (const d of ds) diagnostics.push({ ...d, file });
     return ast;
   });
-  const analyzer = new Analyzer(files, (d) => diagnostics.push(d));
+  const fileIndex = new Map(sources.map((s, i) => [s.file, i]));
+  // The deps' own mistakes are theirs: only the analysed files' diagnostics are kept.
+  const analyzer = new Analyzer(files, deps, (d) => fileIndex.has(d.file ?? '') && diagnostics.push(d));
   analyzer.run();
   // In file order, then by position, as a problems list shows them.
-  const fileIndex = new Map(sources.map((s, i) => [s.file, i]));
   diagnostics.sort((a, b) => (fileIndex.get(a.file ?? '') ?? 0) - (fileIndex.get(b.file ?? '') ?? 0) || a.range.start.offset - b.range.start.offset);
-  return { files, diagnostics, root: analyzer.root, nested: analyzer.nested, resolver: analyzer };
+  return { files, diagnostics, root: analyzer.root, nested: analyzer.nested, deps: analyzer.deps, resolver: analyzer };
 }
 
-type InterfaceTarget = { kind: 'local'; scope: Scope } | { kind: 'external' } | undefined;
+/**
+ * What a path names: a scope among the files; `external` when it cannot be checked (another package and
+ * no deps folder); `no-package` or `no-version` when the deps folder lacks that package (or version).
+ */
+type InterfaceTarget =
+  | { kind: 'local'; scope: Scope }
+  | { kind: 'external' }
+  | { kind: 'no-package' | 'no-version'; versions: string[] }
+  | undefined;
 
 export type TypeTarget = { def: TypeDef; scope: Scope } | 'external' | undefined;
 
 class Analyzer implements TypeResolver {
   readonly root: PackageModel = { items: new Map() };
   readonly nested: PackageModel[] = [];
+  readonly deps: PackageModel[] = [];
   /** Per file: lower-cased top-level `use … as x` name → the `use`. */
   private readonly aliases = new Map<string, Map<string, TopLevelUse>>();
 
   constructor(
     private readonly files: WitFile[],
+    private readonly depFiles: WitFile[][] | undefined,
     private readonly report: (d: Diagnostic) => void,
   ) {}
 
   run(): void {
-    this.collect();
+    this.collect(this.files, this.root, this.nested);
+    for (const files of this.depFiles ?? []) {
+      const pkg: PackageModel = { items: new Map() };
+      this.deps.push(pkg);
+      this.collect(files, pkg, this.deps);
+    }
     for (const pkg of [this.root, ...this.nested]) for (const scope of pkg.items.values()) this.checkScope(scope);
   }
 
   // --- building the model ----------------------------------------------------
 
-  private collect(): void {
+  /** Fills `pkg` from the files of one package; the packages they define inline go to `nested`. */
+  private collect(files: WitFile[], pkg: PackageModel, nested: PackageModel[]): void {
     let rootDecl: { name: string; version?: string; file: string } | undefined;
-    for (const f of this.files) {
+    for (const f of files) {
       if (f.package) {
         const { name, version } = f.package;
         if (!rootDecl) {
           rootDecl = { name, version, file: f.file };
-          Object.assign(this.root, { name, version });
+          Object.assign(pkg, { name, version });
         } else if (rootDecl.name !== name || rootDecl.version !== version) {
           const want = rootDecl.name + (rootDecl.version ? `@${rootDecl.version}` : '');
           this.error(f.file, 'invalid', `package \`${name}${version ? `@${version}` : ''}\` differs from \`${want}\` declared in ${rootDecl.file}`, f.package.range);
@@ -114,15 +137,15 @@ class Analyzer implements TypeResolver {
       this.aliases.set(f.file, aliases);
       for (const item of f.items) {
         if (item.kind === 'package') {
-          const pkg: PackageModel = { name: item.name.name, version: item.name.version, items: new Map() };
-          this.nested.push(pkg);
-          for (const inner of item.items) this.addPackageItem(f.file, pkg, inner, aliases);
+          const inner: PackageModel = { name: item.name.name, version: item.name.version, items: new Map() };
+          nested.push(inner);
+          for (const i of item.items) this.addPackageItem(f.file, inner, i, aliases);
         } else {
-          this.addPackageItem(f.file, this.root, item, aliases);
+          this.addPackageItem(f.file, pkg, item, aliases);
         }
       }
     }
-    const first = this.files.find((f) => f.items.length > 0);
+    const first = files.find((f) => f.items.length > 0);
     if (!rootDecl && first) {
       this.error(first.file, 'invalid', 'no file of this package declares it with `package namespace:name;`', first.items[0].range);
     }
@@ -399,11 +422,29 @@ class Analyzer implements TypeResolver {
   private resolvePath(file: string, pkg: PackageModel, path: UsePath): InterfaceTarget {
     const found = this.findPath(file, pkg, path, true);
     if (found === undefined) {
-      const where = path.package ? `package \`${path.package}\`` : pkg.name ? `package \`${pkg.name}\`` : 'this package';
-      const names = [...(path.package ? [] : pkg.items.values())].map((i) => i.name);
+      const target = (path.package && this.findPackage(path.package, path.version)) || pkg;
+      const where = target.name ? `package \`${packageText(target)}\`` : 'this package';
+      const names = [...target.items.values()].map((i) => i.name);
       this.error(file, 'unknown-name', withSuggestion(`no interface or world \`${path.name.name}\` in ${where}`, path.name.name, names), path.name.range);
+    } else if (found.kind === 'no-version') {
+      const have = found.versions.map((v) => `\`${path.package}${v ? `@${v}` : ''}\``).join(', ');
+      this.error(file, 'unknown-name', `no package \`${path.package}${path.version ? `@${path.version}` : ''}\`: the deps folder has ${have}`, path.range);
+    } else if (found.kind === 'no-package') {
+      const names = this.packages().flatMap((p) => (p.name ? [p.name] : []));
+      const known = names.length ? `the known packages are ${names.map((n) => `\`${n}\``).join(', ')}` : 'the deps folder has none';
+      this.error(file, 'unknown-name', withSuggestion(`unknown package \`${path.package}\` (${known})`, path.package ?? '', names), path.range);
     }
     return found;
+  }
+
+  /** Every package a qualified path can name: the analysed ones and the deps. */
+  private packages(): PackageModel[] {
+    return [this.root, ...this.nested, ...this.deps];
+  }
+
+  /** As in wit-parser, a package is found by name and version, whatever its folder or file is called. */
+  private findPackage(name: string, version: string | undefined): PackageModel | undefined {
+    return this.packages().find((p) => p.name === name && p.version === version);
   }
 
   private findPath(file: string, pkg: PackageModel, path: UsePath, useAliases: boolean): InterfaceTarget {
@@ -415,11 +456,12 @@ class Analyzer implements TypeResolver {
       const scope = pkg.items.get(key);
       return scope ? { kind: 'local', scope } : undefined;
     }
-    const target = [this.root, ...this.nested].find(
-      // As in wit-parser, the version is part of the package's identity.
-      (p) => p.name === path.package && p.version === path.version,
-    );
-    if (!target) return { kind: 'external' };
+    const target = this.findPackage(path.package, path.version);
+    if (!target) {
+      if (!this.depFiles) return { kind: 'external' };
+      const versions = this.packages().filter((p) => p.name === path.package).map((p) => p.version ?? '');
+      return { kind: versions.length ? 'no-version' : 'no-package', versions };
+    }
     const scope = target.items.get(key);
     return scope ? { kind: 'local', scope } : undefined;
   }
@@ -436,8 +478,7 @@ class Analyzer implements TypeResolver {
     if (entry.kind === 'type') return { def: entry.def, scope };
     seen.add(entry);
     const target = this.findPath(scope.file, scope.pkg, entry.item.path, true);
-    if (target === undefined) return 'external'; // the `use` itself is reported as unknown
-    if (target.kind === 'external') return 'external';
+    if (target?.kind !== 'local') return 'external'; // unchecked, or the `use` itself is reported as unknown
     return this.lookupType(target.scope, entry.original.name, seen);
   }
 
@@ -449,6 +490,11 @@ class Analyzer implements TypeResolver {
 /** A `use`/`import` path as written: `ns:pkg/name@version` or the bare name. */
 export function pathText(p: UsePath): string {
   return p.package ? `${p.package}/${p.name.name}${p.version ? `@${p.version}` : ''}` : p.name.name;
+}
+
+/** `ns:pkg@version` of a named package. */
+function packageText(p: PackageModel): string {
+  return `${p.name ?? ''}${p.version ? `@${p.version}` : ''}`;
 }
 
 /** The names a scope defines or `use`s as types. */

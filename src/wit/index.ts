@@ -7,6 +7,7 @@ export {
   type FunctionSignature, type ResolvedType, type SignatureParam, type TypedValue,
 } from './signature';
 export { closestName } from './suggest';
+export { packageOf, readDeps, type WitPackageLayout } from './deps';
 export {
   allDefinitions, allReferences, definitionAt, documentSymbols, hoverText, referencesTo,
   type Definition, type Reference, type SymbolKind, type WitSymbol,

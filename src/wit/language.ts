@@ -1,8 +1,8 @@
 // WIT editor features in VS Code: the Outline, go to definition, find references and hovers, answered
-// from the analysis of the file's package folder (so names `use`d from sibling files resolve).
+// from the analysis of the file's package folder (so names `use`d from sibling files and deps/ resolve).
 import * as vscode from 'vscode';
-import { dirname } from 'node:path';
 import type { Range } from './ast';
+import { packageOf } from './deps';
 import { analyzeFolder } from './folder';
 import { definitionAt, documentSymbols, hoverText, referencesTo, type SymbolKind, type WitSymbol } from './navigate';
 
@@ -39,7 +39,7 @@ function toSymbol(s: WitSymbol): vscode.DocumentSymbol {
 
 /** The definition under the cursor, from the analysis of the document's folder. */
 async function definitionUnder(doc: vscode.TextDocument, position: vscode.Position) {
-  const { analysis } = await analyzeFolder(dirname(doc.uri.fsPath));
+  const { analysis } = await analyzeFolder(packageOf(doc.uri.fsPath));
   const def = definitionAt(analysis, doc.uri.fsPath, doc.offsetAt(position));
   return def && { analysis, def };
 }
@@ -49,7 +49,7 @@ export function registerWitLanguage(): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.languages.registerDocumentSymbolProvider(SELECTOR, {
       async provideDocumentSymbols(doc) {
-        const { analysis } = await analyzeFolder(dirname(doc.uri.fsPath));
+        const { analysis } = await analyzeFolder(packageOf(doc.uri.fsPath));
         const file = analysis.files.find((f) => f.file === doc.uri.fsPath);
         return file ? documentSymbols(file).map(toSymbol) : [];
       },

@@ -1,11 +1,13 @@
 // Puts the diagnostics of the workspace's .wit files into VS Code's Problems panel.
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
+import { packageOf, type WitPackageLayout } from './deps';
 import { analyzeFolder } from './folder';
 
 /**
  * WIT diagnostics in the Problems panel. A WIT package is a folder of .wit files, so a change to one
- * file re-checks every .wit file of its folder (open editors' unsaved text included).
+ * file re-checks every .wit file of its folder (open editors' unsaved text included); a change in a
+ * deps package also re-checks the folder that depends on it.
  */
 export class WitProblems implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('wit');
@@ -13,7 +15,12 @@ export class WitProblems implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly log: vscode.LogOutputChannel) {
-    const schedule = (doc: vscode.TextDocument) => doc.languageId === 'wit' && doc.uri.scheme === 'file' && this.schedule(dirname(doc.uri.fsPath));
+    const schedule = (doc: vscode.TextDocument) => {
+      if (doc.languageId !== 'wit' || doc.uri.scheme !== 'file') return;
+      const layout = packageOf(doc.uri.fsPath);
+      this.schedule(layout);
+      if (layout.self) this.schedule({ folder: dirname(layout.depsDir), depsDir: layout.depsDir });
+    };
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument(schedule),
       vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
@@ -22,17 +29,18 @@ export class WitProblems implements vscode.Disposable {
     vscode.workspace.textDocuments.forEach(schedule);
   }
 
-  private schedule(folder: string): void {
-    clearTimeout(this.timers.get(folder));
-    this.timers.set(folder, setTimeout(() => {
-      this.timers.delete(folder);
-      this.check(folder).catch((err: unknown) => this.log.error(`wit: checking ${folder}: ${(err as Error).message}`));
+  private schedule(layout: WitPackageLayout): void {
+    const key = layout.only ?? layout.folder;
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.check(layout).catch((err: unknown) => this.log.error(`wit: checking ${key}: ${(err as Error).message}`));
     }, 250));
   }
 
-  /** Analyzes the folder's .wit files and replaces their diagnostics. */
-  async check(folder: string): Promise<void> {
-    const { sources, analysis } = await analyzeFolder(folder);
+  /** Analyzes the package's .wit files and replaces their diagnostics. */
+  async check(layout: WitPackageLayout): Promise<void> {
+    const { sources, analysis } = await analyzeFolder(layout);
     const byFile = new Map<string, vscode.Diagnostic[]>(sources.map((s) => [s.file, []]));
     for (const d of analysis.diagnostics) {
       const { start, end } = d.range;

@@ -1,9 +1,11 @@
-// Real clients against the booted demo, as they speak HTTP/1.1: curl's upload with
+// Real clients against the booted demo, as they speak HTTP/1.1: bursts of parallel connections with
+// and without keep-alive (each request answered, none lost on the way), curl's upload with
 // `Expect: 100-continue`, and Python's http.client sending a chunked request body. Real QEMU, Redis, curl and Python.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,11 +30,46 @@ after(async () => {
   await cli.exited;
 });
 
+/** GET `path` on a connection of its own (no keep-alive), or on one of `agent`'s: the status, or the error's code. */
+function get(path: string, agent?: Agent): Promise<number | string> {
+  const options = agent ? { agent } : { agent: false, headers: { connection: 'close' } };
+  return new Promise((resolve) => {
+    const req = request(`${url}${path}`, options, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end();
+  });
+}
+
 async function getFoo(): Promise<string> {
   const res = await fetch(`${url}/foo`);
   assert.equal(res.status, 200);
   return res.text();
 }
+
+test('bursts of 300 parallel connections without keep-alive are answered 200, every one', async () => {
+  for (let burst = 1; burst <= 3; burst++) {
+    const answers = await Promise.all(Array.from({ length: 300 }, () => get('/hello')));
+    assert.deepEqual(answers.filter((a) => a !== 200), [], `burst ${burst}: what the other connections got`);
+  }
+});
+
+test('300 keep-alive connections at once, ten requests each, are answered 200, every one', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 300 });
+  try {
+    const tenInTurn = async () => {
+      const answers: (number | string)[] = [];
+      for (let i = 0; i < 10; i++) answers.push(await get('/hello', agent));
+      return answers;
+    };
+    const answers = (await Promise.all(Array.from({ length: 300 }, tenInTurn))).flat();
+    assert.deepEqual(answers.filter((a) => a !== 200), [], 'what the other requests got');
+  } finally {
+    agent.destroy();
+  }
+});
 
 test('curl -T of a 2 KiB file: the server answers Expect: 100-continue, then stores the body', async () => {
   const body = 'x'.repeat(2048 - 5) + 'end.\n';

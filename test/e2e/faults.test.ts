@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { startCli, waitForReady, type CliProcess } from '../support/cli';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import { TestRedis } from '../support/redis';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-faults-'));
@@ -78,7 +78,7 @@ test('QEMU killed under `uniwasm run`: the CLI says so, exits 1, and stops its R
   const cli = startCli(['run', '--app', demo, '--port', String(port)]);
   await waitForReady(cli);
   const redisPort = /embedded redis-server on 127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1];
-  const [qemu] = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+  const [qemu] = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
   assert.ok(qemu && redisPort);
   process.kill(qemu, 'SIGKILL');
   assert.equal(await cli.exited, 1);
@@ -95,7 +95,7 @@ test('the CLI killed with SIGKILL takes QEMU and its Redis with it (no chance to
   cli.child.kill('SIGKILL');
   await cli.exited;
   const deadline = Date.now() + 5000;
-  const left = () => [...pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), ...pidsMatching('redis-server', `:${redisPort}`)];
+  const left = () => [...pidsMatching('qemu-system-x86_64', qemuOfRun(port)), ...pidsMatching('redis-server', `:${redisPort}`)];
   while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(left(), [], 'no QEMU or Redis outlives the CLI');
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { runCli, startCli, waitForReady } from '../support/cli';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-e2e-'));
 const demo = join(productRoot(), 'examples', 'http-server-demo');
@@ -28,7 +28,7 @@ test('run boots, prints ready, answers HTTP, and SIGTERM leaves no QEMU or Redis
 
   const redisPort = /embedded redis-server on 127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1];
   assert.ok(redisPort, `the CLI names its embedded Redis:\n${cli.stderr()}`);
-  const qemuNeedle = `hostfwd=tcp:127.0.0.1:${port}-`;
+  const qemuNeedle = qemuOfRun(port);
   assert.equal(pidsMatching('qemu-system-x86_64', qemuNeedle).length, 1, 'one QEMU runs');
   assert.equal(pidsMatching('redis-server', `:${redisPort}`).length, 1, 'one Redis runs');
   assert.match(cli.stdout(), /app: GET \/hello -> handle-hello/, 'the guest logs the routes the app registered');
@@ -78,7 +78,7 @@ test('a run started by npx ends, QEMU and Redis with it, when npx is sent SIGTER
   await readyLine(npx);
   npx.kill('SIGTERM');
   await gone(30_000, 'dist/cli.js', 'run', `--port ${port}`);
-  await gone(10_000, 'qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+  await gone(10_000, 'qemu-system-x86_64', qemuOfRun(port));
 });
 
 test('a run ends when the process that started it is SIGKILLed', { timeout: 180_000 }, async () => {
@@ -89,7 +89,7 @@ test('a run ends when the process that started it is SIGKILLed', { timeout: 180_
   await readyLine(shell);
   shell.kill('SIGKILL');
   await gone(30_000, 'dist/cli.js', 'run', `--port ${port}`);
-  await gone(10_000, 'qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+  await gone(10_000, 'qemu-system-x86_64', qemuOfRun(port));
 });
 
 test('a malformed kernel argument fails the boot with the guest’s own error', async () => {
@@ -98,7 +98,7 @@ test('a malformed kernel argument fails the boot with the guest’s own error', 
   assert.notEqual(code, 0);
   assert.match(stderr, /the guest failed to boot/);
   assert.match(stderr, /unknown kernel argument `colour`/);
-  assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), []);
+  assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), []);
 });
 
 test('a host port already taken is a clear error before anything starts', async () => {

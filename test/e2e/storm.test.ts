@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { startCli, waitForReady } from '../support/cli';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-storm-'));
 /** The seed of the random bytes and mutations; set STORM_SEED to replay a run. */
@@ -108,7 +108,7 @@ test(`a malformed-request storm leaves the guest serving (seed ${seed})`, async 
   execFileSync('wat2wasm', [join(productRoot(), 'kernel', 'runtime', 'tests', 'guests', 'demo.wat'), '-o', wasm]);
   const port = await freePort();
   const cli = startCli(['run', '--app', wasm, '--port', String(port)]);
-  const qemuNeedle = `hostfwd=tcp:127.0.0.1:${port}-`;
+  const qemuNeedle = qemuOfRun(port);
   const alive = (when: string) => {
     assert.equal(pidsMatching('qemu-system-x86_64', qemuNeedle).length, 1, `QEMU runs ${when}\n${cli.stdout()}`);
   };

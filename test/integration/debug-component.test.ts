@@ -18,7 +18,7 @@ import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { scratchDir } from '../fixtures/debug/scratch';
 import { launchWasmDebug } from '../support/debug';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 const COMPONENT = join(productRoot(), 'examples', 'http-component-c');
 const SOURCE = join(COMPONENT, 'src', 'app.c');
@@ -56,7 +56,7 @@ async function stopAtRequest(dc: DebugClient, url: string): Promise<{ stop: Debu
 }
 
 function qemuArgs(port: number): string[] {
-  const [pid] = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+  const [pid] = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
   assert.ok(pid, `a QEMU forwards port ${port}`);
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 }
@@ -142,7 +142,7 @@ test('component: a function breakpoint on the C handler, a line breakpoint in ap
     assert.deepEqual(await get(`${url}/hello`), { status: 200, body: 'hello, world\n' });
 
     await dc.disconnectRequest({});
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
   } finally {
     await dc.stop();
   }

@@ -16,7 +16,7 @@ import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { buildTinyGuest, startHaltedQemu } from '../fixtures/debug/guest';
 import { scratchDir } from '../fixtures/debug/scratch';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 const ADAPTER = join(productRoot(), 'dist', 'debugAdapter.js');
 const INIT = { adapterID: 'uniwasm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' } as const;
@@ -54,7 +54,7 @@ test('launch at the Wasm level, stopped on entry: QEMU killed → terminated wit
     assert.equal((await entry).body.reason, 'entry');
     const redisPort = redisPortIn(output);
     assert.ok(redisPort, `the adapter names its Redis:\n${output.join('')}`);
-    const [qemu] = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+    const [qemu] = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
     assert.ok(qemu, 'QEMU runs');
 
     const terminated = dc.waitForEvent('terminated', 30_000);
@@ -62,7 +62,7 @@ test('launch at the Wasm level, stopped on entry: QEMU killed → terminated wit
     await terminated;
     assert.match(output.join(''), /QEMU ended: QEMU killed by SIGKILL/);
     await dc.disconnectRequest({});
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
     assert.deepEqual(pidsMatching('redis-server', `:${redisPort}`), [], 'no Redis left');
   } finally {
     await dc.stop();
@@ -149,17 +149,17 @@ test('launch: the adapter ended by SIGTERM (as VS Code ends it) while the guest 
     await until('the adapter says ready', () => output.join('').includes(`ready http://127.0.0.1:${port}`), 120_000);
     redisPort = redisPortIn(output);
     assert.ok(redisPort, output.join(''));
-    assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).length, 1);
+    assert.equal(pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length, 1);
     assert.equal(pidsMatching('redis-server', `:${redisPort}`).length, 1);
 
     adapter.kill('SIGTERM');
     await adapterExit;
     await until('QEMU and Redis end with the adapter', () =>
-      pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).length + pidsMatching('redis-server', `:${redisPort}`).length === 0, 10_000);
+      pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length + pidsMatching('redis-server', `:${redisPort}`).length === 0, 10_000);
   } finally {
     adapter.kill('SIGKILL'); // its end closes the DebugClient's socket too
     // Whatever the adapter left behind (this run's QEMU and Redis only), so a failure leaves nothing running.
-    const left = [...pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), ...(redisPort ? pidsMatching('redis-server', `:${redisPort}`) : [])];
+    const left = [...pidsMatching('qemu-system-x86_64', qemuOfRun(port)), ...(redisPort ? pidsMatching('redis-server', `:${redisPort}`) : [])];
     for (const pid of left) process.kill(pid, 'SIGKILL');
   }
 });

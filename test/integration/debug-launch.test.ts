@@ -12,7 +12,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import { get } from '../support/debug';
 
 async function frameName(dc: DebugClient): Promise<{ name: string; ip: string }> {
@@ -89,7 +89,7 @@ test('launch: entry, step, kernel function breakpoint, HTTP after continue, paus
     assert.equal(kernel.body.variables.find((v) => v.name === 'cpu mode')?.value, 'long mode (64-bit, paging on)');
 
     await dc.disconnectRequest({});
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
     assert.deepEqual(pidsMatching('redis-server', `:${redisPort}`), [], 'no Redis left');
   } finally {
     await dc.stop();
@@ -111,7 +111,7 @@ test('launch: QEMU dying ends the session with terminated, the reason, and no Re
       await new Promise((r) => setTimeout(r, 50));
     }
     const redisPort = /embedded redis-server on 127\.0\.0\.1:(\d+)/.exec(output.join(''))?.[1];
-    const [qemu] = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+    const [qemu] = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
     assert.ok(qemu, 'QEMU runs');
     const terminated = dc.waitForEvent('terminated');
     process.kill(qemu, 'SIGKILL');

@@ -12,7 +12,7 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { objdumpText } from '../fixtures/debug/wasmTools';
 import { DEMO, debugApp, get, launchWasmDebug } from '../support/debug';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 async function stopAfter(dc: DebugClient, action: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped', 60_000);
@@ -30,7 +30,7 @@ async function disassemble(dc: DebugClient, memoryReference: string, instruction
 
 async function disconnect(dc: DebugClient, port: number): Promise<void> {
   await dc.disconnectRequest({});
-  assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+  assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
 }
 
 /** GET /hello until the guest stops: the stop, and the answer to await once resumed. */

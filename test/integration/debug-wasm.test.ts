@@ -18,7 +18,7 @@ import { RunSession } from '../../src/run/session';
 import { productRoot } from '../../src/util/paths';
 import { freePort } from '../../src/util/ports';
 import { DEMO, DEMO_SOURCE, debugApp, get, helloBodyLine, launchWasmDebug } from '../support/debug';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 
 /** wit-bindgen's C bindings of the demo, where its exports' wrappers (`handle-hello`) live. */
 const DEMO_BINDINGS = join(DEMO, 'build', 'gen', 'http_server_demo.c');
@@ -35,14 +35,14 @@ async function frames(dc: DebugClient, threadId: number): Promise<DebugProtocol.
 
 /** The QEMU serving host port `port`, and its command line. */
 function qemuOf(port: number): { pid: number; args: string[] } {
-  const [pid] = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+  const [pid] = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
   assert.ok(pid, `a QEMU forwards port ${port}`);
   return { pid, args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') };
 }
 
 async function disconnect(dc: DebugClient, port: number): Promise<void> {
   await dc.disconnectRequest({});
-  assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+  assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
 }
 
 test('Wasm level: function breakpoint on handle-hello, next, step in and out, continue → 200; pause; clean disconnect', async () => {
@@ -241,7 +241,7 @@ test('a run without the debugger boots the module exactly as built, without wasm
   } finally {
     await run.stop();
   }
-  assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), []);
+  assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), []);
 });
 
 test('Wasm level: stopOnEntry stops in the app\'s first function; a pause while Wasm runs stops in Wasm', async () => {

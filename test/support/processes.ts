@@ -17,3 +17,8 @@ export function pidsMatching(...needles: string[]): number[] {
   }
   return pids;
 }
+
+/** The needle that finds the QEMU of the run serving 127.0.0.1:`port` (RunSession names it so). */
+export function qemuOfRun(port: number): string {
+  return `-name uniwasm:${port} `;
+}

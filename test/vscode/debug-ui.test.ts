@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
 import { helloBodyLine } from '../support/debug';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import {
   REPO, RUNS, type CodeServer, type Page, kvFrame, runCommand, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace,
   packageWithKernel,
@@ -103,7 +103,7 @@ async function openAppC(page: Page): Promise<void> {
 
 /** Waits until no QEMU serves the test's port. */
 async function noQemuLeft(page: Page): Promise<void> {
-  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).length; ) {
+  for (const deadline = Date.now() + 30_000; pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length; ) {
     assert.ok(Date.now() < deadline, 'QEMU still runs after Stop');
     await page.waitForTimeout(200);
   }
@@ -169,7 +169,7 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
   const top = rows.findIndex((r) => e.top.test(r));
   assert.ok(top >= 0 && new RegExp(`app\\.c.*\\b${line}\\b|\\b${line}\\b.*app\\.c`).test(rows[top]!), rows.join('\n'));
   assert.ok(rows.slice(top + 1).some((r) => e.caller.test(r)), rows.join('\n'));
-  assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=').length, 1, 'the instrumented app runs');
+  assert.equal(pidsMatching('qemu-system-x86_64', qemuOfRun(port), 'wasm_debug=').length, 1, 'the instrumented app runs');
   await screenshot(page, `${e.name}-stopped-at-line-in-app-c`);
   await sidebarWhileStopped(page, e);
 
@@ -206,7 +206,7 @@ test('F5 while Run serves the port asks to stop the run, then debugs on that por
     await statusBarText(page, 'Uniwasm: stopped', 60_000);
     await runCommand(page, 'Uniwasm: Run Unikernel');
     await statusBarText(page, `serving http://127.0.0.1:${port}`, 180_000);
-    const served = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`);
+    const served = pidsMatching('qemu-system-x86_64', qemuOfRun(port));
     assert.equal(served.length, 1, 'Run serves');
 
     await openAppC(page);
@@ -218,8 +218,8 @@ test('F5 while Run serves the port asks to stop the run, then debugs on that por
 
     // The run's QEMU goes, the debugger's (the instrumented app) comes on the same port.
     await statusBarText(page, `Uniwasm: debugging http://127.0.0.1:${port}`, 180_000);
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).filter((pid) => served.includes(pid)), [], 'the run stopped');
-    const debugged = pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`, 'wasm_debug=');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)).filter((pid) => served.includes(pid)), [], 'the run stopped');
+    const debugged = pidsMatching('qemu-system-x86_64', qemuOfRun(port), 'wasm_debug=');
     assert.equal(debugged.length, 1, 'the debugger boots the app');
     await screenshot(page, 'debug-ui-while-running-debugging');
 

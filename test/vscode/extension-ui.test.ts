@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import {
   type CodeServer, exampleWorkspace, packageWithKernel, problemsPanelEntries, runCommand, RUNS, screenshot,
   startCodeServer, statusBarText, waitForNotification, withWorkbench,
@@ -38,12 +38,12 @@ test('build, a compile error in Problems, run serving /hello, stop', async () =>
     assert.match(serving, new RegExp(`Uniwasm: serving http://127\\.0\\.0\\.1:${port}`));
     const res = await fetch(`http://127.0.0.1:${port}/hello`);
     assert.equal(res.status, 200);
-    assert.equal(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`).length, 1);
+    assert.equal(pidsMatching('qemu-system-x86_64', qemuOfRun(port)).length, 1);
     await screenshot(page, 'extension-serving');
 
     await runCommand(page, 'Uniwasm: Stop Unikernel');
     await statusBarText(page, 'Uniwasm: stopped', 30_000);
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
 
     writeFileSync(source, readFileSync(source, 'utf8') + '\nint broken(void) { return undeclared_name; }\n');
     await runCommand(page, 'Uniwasm: Build Unikernel');

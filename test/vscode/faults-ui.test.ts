@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import {
   type CodeServer, exampleWorkspace, packageWithKernel, type Page, pickInQuickInput, runCommand, RUNS, screenshot, startCodeServer,
   statusBarText, waitForNotification, withWorkbench,
@@ -34,7 +34,7 @@ before(async () => {
 
 after(() => server?.stop());
 
-const qemuNeedle = () => `hostfwd=tcp:127.0.0.1:${port}-`;
+const qemuNeedle = () => qemuOfRun(port);
 
 /** Processes the code-server started (its extension hosts' children included) whose command line has `name`. */
 function started(name: string): number[] {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
-import { pidsMatching } from '../support/processes';
+import { pidsMatching, qemuOfRun } from '../support/processes';
 import { TestRedis } from '../support/redis';
 import {
   type CodeServer, exampleWorkspace, kvFrame, packageWithKernel, type Page, runCommand, RUNS, screenshot, SCREENSHOTS, startCodeServer,
@@ -158,6 +158,6 @@ test('run the demo, then its requests and KeyValue calls show in the Uniwasm sid
 
     await runCommand(page, 'Uniwasm: Stop Unikernel');
     await statusBarText(page, 'Uniwasm: stopped', 30_000);
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
   }, { width: 1600, height: 1000 });
 });

@@ -14,11 +14,17 @@ use uniwasm_runtime::http;
 use crate::net::{self, Net};
 
 /// How many clients can be connected at once (each is one socket): smoltcp has no accept
-/// backlog, so a client finding no listening socket gets a reset.
-const MAX_SOCKETS: usize = 64;
-/// Sockets kept listening: the pool starts with these (boot time matters) and grows while
-/// fewer listen, up to `MAX_SOCKETS`.
-const SPARE_SOCKETS: usize = 16;
+/// backlog, so a SYN finding no listening socket waits in the card's gate (`Net::admit_syns`).
+/// Hundreds of keep-alive clients are ordinary load (`ab -k -c 300`); a full pool holds 4 MiB of
+/// buffers. The host's forward (src/run/forward.ts) opens at most this many connections and
+/// queues the others.
+const MAX_SOCKETS: usize = 512;
+/// Sockets kept listening: the pool starts with these and grows while fewer listen, up to
+/// `MAX_SOCKETS`. Every SYN that arrives within one poll takes one, and more wait in the card's
+/// gate, for which the next round opens as many: QEMU's port forwarding hands over a burst of
+/// connects faster than the loop turns under TCG, and a round is long when hundreds of
+/// connections each have a request.
+const SPARE_SOCKETS: usize = 64;
 /// Receive and send buffer of each socket: requests are parsed as they come and responses are
 /// sent piecewise, so this only bounds the bytes in flight.
 const SOCKET_BUFFER: usize = 4096;
@@ -80,15 +86,19 @@ pub struct HttpServer {
 impl HttpServer {
     pub fn new(net: &mut Net, port: u16, limits: http::Limits) -> HttpServer {
         let mut server = HttpServer { port, limits, slots: Vec::new(), received: Vec::with_capacity(SOCKET_BUFFER) };
-        server.add_listeners(net, SPARE_SOCKETS);
+        let listening = server.add_listeners(net, SPARE_SOCKETS);
+        net.admit_syns(port, listening);
         server
     }
 
-    fn add_listeners(&mut self, net: &mut Net, count: usize) {
-        for _ in 0..count.min(MAX_SOCKETS - self.slots.len()) {
+    /// Adds up to `count` listening sockets within `MAX_SOCKETS`; returns how many.
+    fn add_listeners(&mut self, net: &mut Net, count: usize) -> usize {
+        let added = count.min(MAX_SOCKETS - self.slots.len());
+        for _ in 0..added {
             let handle = net.listen(self.port, SOCKET_BUFFER);
             self.slots.push(Slot { handle, conn: None });
         }
+        added
     }
 
     /// Advances every connection as far as it can go without waiting for the network. The app
@@ -203,7 +213,11 @@ impl HttpServer {
                 }
             }
         }
-        self.add_listeners(&mut net.borrow_mut(), SPARE_SOCKETS.saturating_sub(listening));
+        // Enough listening for the SYNs the gate holds (a burst of connects under load), at least the spare.
+        let mut net = net.borrow_mut();
+        let wanted = SPARE_SOCKETS.max(net.held_syns());
+        let added = self.add_listeners(&mut net, wanted.saturating_sub(listening));
+        net.admit_syns(self.port, listening + added);
     }
 }
 

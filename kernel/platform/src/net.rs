@@ -132,6 +132,17 @@ impl Net {
         self.iface.ipv4_addr()
     }
 
+    /// `listening` sockets wait for a SYN on `port` now; SYNs beyond them wait until the next count
+    /// rather than meet smoltcp's reset.
+    pub fn admit_syns(&mut self, port: u16, listening: usize) {
+        self.device.admit_syns(port, listening);
+    }
+
+    /// SYNs waiting for a listening socket: the server opens that many more.
+    pub fn held_syns(&self) -> usize {
+        self.device.held_syns()
+    }
+
     /// A TCP socket with `buffer` bytes each way.
     fn new_tcp_socket(buffer: usize) -> tcp::Socket<'static> {
         let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; buffer]), tcp::SocketBuffer::new(vec![0; buffer]));

@@ -15,6 +15,7 @@ use smoltcp::time::Instant;
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr, PAGE_SIZE};
+use uniwasm_runtime::syn_gate::SynGate;
 
 /// microvm's virtio-mmio transports: `MMIO_BASE + i * MMIO_SIZE`.
 const MMIO_BASE: usize = 0xfeb0_0000;
@@ -28,6 +29,8 @@ const QUEUE_SIZE: usize = 64;
 /// A virtio-net header plus a whole Ethernet frame (1514 bytes) fits.
 const BUFFER_LEN: usize = 2048;
 const MTU: usize = 1514;
+/// Frames to send kept while the device's queue is full (see `Card::waiting`): ~1 MiB at most.
+const MAX_WAITING: usize = 512;
 /// At most this many TCP frames are kept while the interface waits for its address.
 const MAX_HELD: usize = 16;
 
@@ -79,6 +82,11 @@ pub struct Card {
     /// Frames being sent, with the length handed to the device.
     sending: Vec<Option<(Buffer, usize)>>,
     spare: Vec<Buffer>,
+    /// Frames filled while the send queue was full, sent as it drains. smoltcp stops sending for
+    /// the poll at the first socket that finds no room and starts from the first socket again
+    /// next time: with hundreds of connections the last ones starved (their answers and ACKs
+    /// never went out; `ab -k -c 300` lost requests). So the card takes every frame it can hold.
+    waiting: VecDeque<(Buffer, usize)>,
 }
 
 impl Card {
@@ -111,6 +119,24 @@ impl Card {
             let _ = unsafe { self.raw.transmit_complete(token, &buffer[..len]) };
             self.spare.push(buffer);
         }
+        while self.raw.can_send() {
+            let Some((buffer, len)) = self.waiting.pop_front() else { break };
+            self.begin_send(buffer, len);
+        }
+    }
+
+    /// Whether a frame can be taken now (into the device's queue or the waiting one).
+    fn can_take(&self) -> bool {
+        self.waiting.len() < MAX_WAITING
+    }
+
+    fn begin_send(&mut self, buffer: Buffer, len: usize) {
+        // SAFETY: the buffer is kept in `sending` until the device returns its token.
+        match unsafe { self.raw.transmit_begin(&buffer[..len]) } {
+            Ok(token) => self.sending[token as usize] = Some((buffer, len)),
+            // Only called with room in the queue; TCP retransmits anyway, so only log.
+            Err(_) => log::warn!("virtio-net: a frame could not be sent"),
+        }
     }
 
     /// Sends a frame of `len` bytes that `fill` writes; the device reads it later.
@@ -118,11 +144,10 @@ impl Card {
         let mut buffer = self.spare.pop().unwrap_or_else(new_buffer);
         let header = self.raw.fill_buffer_header(&mut buffer).expect("virtio-net header fits");
         let result = fill(&mut buffer[header..header + len]);
-        // SAFETY: the buffer is kept in `sending` until the device returns its token.
-        match unsafe { self.raw.transmit_begin(&buffer[..header + len]) } {
-            Ok(token) => self.sending[token as usize] = Some((buffer, header + len)),
-            // `transmit` checked there was room; TCP retransmits anyway, so only log.
-            Err(_) => log::warn!("virtio-net: a frame could not be sent"),
+        if self.waiting.is_empty() && self.raw.can_send() {
+            self.begin_send(buffer, header + len);
+        } else {
+            self.waiting.push_back((buffer, header + len));
         }
         result
     }
@@ -136,6 +161,8 @@ pub struct NetDevice {
     /// Whether incoming TCP frames are kept back (see `hold_tcp`), and those kept.
     holding: bool,
     held: VecDeque<Vec<u8>>,
+    /// SYNs to the HTTP port wait here while no socket listens (set once the server counts them).
+    syn_gate: Option<SynGate>,
 }
 
 fn slot_reads(slot: usize, offset: usize) -> u32 {
@@ -165,12 +192,13 @@ pub fn find_net() -> Result<NetDevice, &'static str> {
         receiving: (0..QUEUE_SIZE).map(|_| None).collect(),
         sending: (0..QUEUE_SIZE).map(|_| None).collect(),
         spare: Vec::new(),
+        waiting: VecDeque::new(),
     };
     for _ in 0..QUEUE_SIZE {
         card.lend_for_receive(new_buffer());
     }
     log::debug!("virtio-net in virtio-mmio slot {slot} of {transports}");
-    Ok(NetDevice { card: RefCell::new(card), gsi: gsi_base + slot as u32, holding: false, held: VecDeque::new() })
+    Ok(NetDevice { card: RefCell::new(card), gsi: gsi_base + slot as u32, holding: false, held: VecDeque::new(), syn_gate: None })
 }
 
 impl NetDevice {
@@ -183,7 +211,19 @@ impl NetDevice {
         let card = self.card.get_mut();
         card.raw.ack_interrupt();
         card.reclaim_sent();
-        card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty())
+        // Frames still waiting to be sent: no sleep until the device took them.
+        !card.waiting.is_empty() || card.raw.poll_receive().is_some() || (!self.holding && !self.held.is_empty()) || self.syn_gate.as_ref().is_some_and(SynGate::releasable)
+    }
+
+    /// `listening` sockets wait for a SYN on `port` now: that many SYNs to it go to smoltcp, the
+    /// others wait in the gate until the next count.
+    pub fn admit_syns(&mut self, port: u16, listening: usize) {
+        self.syn_gate.get_or_insert_with(|| SynGate::new(port)).set_room(listening);
+    }
+
+    /// SYNs waiting in the gate for a listening socket.
+    pub fn held_syns(&self) -> usize {
+        self.syn_gate.as_ref().map_or(0, SynGate::held)
     }
 
     /// While the interface has no address (DHCP running), smoltcp would drop incoming TCP
@@ -209,11 +249,11 @@ impl phy::Device for NetDevice {
         // and QEMU's user network would retry the connection only seconds later.
         let card = self.card.get_mut();
         card.reclaim_sent();
-        if !card.raw.can_send() {
+        if !card.can_take() {
             return None;
         }
         if !self.holding {
-            if let Some(frame) = self.held.pop_front() {
+            if let Some(frame) = self.held.pop_front().or_else(|| self.syn_gate.as_mut()?.release()) {
                 return Some((RxToken::Held(frame), TxToken { card: &self.card }));
             }
         }
@@ -227,6 +267,10 @@ impl phy::Device for NetDevice {
                 self.card.get_mut().lend_for_receive(buffer);
                 continue;
             }
+            if self.syn_gate.as_mut().is_some_and(|gate| !gate.pass(&buffer[frame.clone()])) {
+                self.card.get_mut().lend_for_receive(buffer);
+                continue;
+            }
             return Some((RxToken::Card { card: &self.card, buffer, frame }, TxToken { card: &self.card }));
         }
     }
@@ -234,7 +278,7 @@ impl phy::Device for NetDevice {
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {
         let card = self.card.get_mut();
         card.reclaim_sent();
-        card.raw.can_send().then_some(TxToken { card: &self.card })
+        card.can_take().then_some(TxToken { card: &self.card })
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
@@ -249,7 +293,7 @@ impl phy::Device for NetDevice {
 pub enum RxToken<'a> {
     /// A frame in one of the card's receive buffers.
     Card { card: &'a RefCell<Card>, buffer: Buffer, frame: core::ops::Range<usize> },
-    /// A frame kept back while the interface had no address.
+    /// A frame kept back while the interface had no address, or a SYN while no socket listened.
     Held(Vec<u8>),
 }
 

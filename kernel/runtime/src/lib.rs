@@ -14,6 +14,7 @@ pub mod http;
 pub mod http_client;
 pub mod kv;
 pub mod resp;
+pub mod syn_gate;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;

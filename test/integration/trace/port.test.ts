@@ -16,7 +16,7 @@ import type { HttpEvent, KvEvent } from '../../../src/trace/format';
 import { productRoot } from '../../../src/util/paths';
 import { freePort } from '../../../src/util/ports';
 import { startCli, waitForReady } from '../../support/cli';
-import { pidsMatching } from '../../support/processes';
+import { pidsMatching, qemuOfRun } from '../../support/processes';
 
 const DEMO = join(productRoot(), 'examples', 'http-server-demo');
 const IFACE = 'spiderlightning:slight/keyvalue';
@@ -134,7 +134,7 @@ test('the demo’s HTTP and KeyValue events arrive on the trace port and pair wi
     await session.stop();
   }
   assert.equal(existsSync(traceDir(log)), false, 'the trace socket folder is removed');
-  assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), []);
+  assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), []);
 });
 
 test('a guest that ends its boot at once still delivers its trace lines, and the socket folder goes', async () => {
@@ -181,7 +181,7 @@ test('uniwasm run --trace FILE writes the events as JSON lines and keeps them th
     ]);
     const set = events.find((e) => e.type === 'kv' && e.fn === '[method]keyvalue.set');
     assert.deepEqual([set?.container, set?.key, set?.value_b64], ['my-container', 'key', Buffer.from('hello').toString('base64')]);
-    assert.deepEqual(pidsMatching('qemu-system-x86_64', `hostfwd=tcp:127.0.0.1:${port}-`), [], 'no QEMU left');
+    assert.deepEqual(pidsMatching('qemu-system-x86_64', qemuOfRun(port)), [], 'no QEMU left');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

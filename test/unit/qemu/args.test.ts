@@ -5,7 +5,7 @@ import { guestExitValue, qemuArgs } from '../../../src/qemu/args';
 
 const base = {
   qemuBinary: 'qemu-system-x86_64', kernel: '/k', app: '/a.wasm', machine: 'microvm' as const, accel: 'tcg' as const,
-  memoryMiB: 64, hostPort: 8080, guestPort: 3000, cmdline: 'ip=dhcp',
+  memoryMiB: 64, hostPorts: [8080], guestPort: 3000, cmdline: 'ip=dhcp',
 };
 
 test('forwards only the loopback port and passes the app as the boot module', () => {
@@ -14,6 +14,17 @@ test('forwards only the loopback port and passes the app as the boot module', ()
   assert.deepEqual(args.slice(args.indexOf('-initrd'), args.indexOf('-initrd') + 2), ['-initrd', '/a.wasm']);
   assert.ok(args.includes('virtio-net-device,netdev=n0'));
   assert.ok(!args.includes('-gdb'));
+  assert.ok(!args.includes('-name'));
+});
+
+test('one hostfwd rule per host port, each to the guest port', () => {
+  const args = qemuArgs({ ...base, hostPorts: [8080, 8081] });
+  assert.ok(args.includes('user,id=n0,hostfwd=tcp:127.0.0.1:8080-:3000,hostfwd=tcp:127.0.0.1:8081-:3000'));
+});
+
+test('names the guest when asked (tests find a run\'s QEMU by it)', () => {
+  const args = qemuArgs({ ...base, name: 'uniwasm:3000' });
+  assert.deepEqual(args.slice(args.indexOf('-name'), args.indexOf('-name') + 2), ['-name', 'uniwasm:3000']);
 });
 
 test('q35 uses virtio-net over PCI; the gdbstub binds to loopback', () => {

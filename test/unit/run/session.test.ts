@@ -1,6 +1,6 @@
 // RunSession.start cancelled while the guest answers its readiness probe: it must not hand back a
 // session (the caller, cancelled, would never stop it) and must leave nothing running. QEMU is a
-// stand-in here — a Node script that serves HTTP on the forwarded port, says so when the probe
+// stand-in here — a Node script that serves HTTP on the forwarded ports, says so when the probe
 // arrives, and answers it 300 ms later — so the cancel lands while the probe is in flight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,16 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunSession } from '../../../src/run/session';
 import { freePort } from '../../../src/util/ports';
-import { pidsMatching } from '../../support/processes';
+import { pidsMatching, qemuOfRun } from '../../support/processes';
 
 const work = mkdtempSync(join(tmpdir(), 'uniwasm-run-cancel-'));
 const fakeQemu = join(work, 'fake-qemu');
 writeFileSync(fakeQemu, `#!${process.execPath}
-const port = Number(/hostfwd=tcp:127\\.0\\.0\\.1:(\\d+)-/.exec(process.argv.join(' '))[1]);
-require('node:http').createServer((req, res) => {
+const answer = (req, res) => {
   console.log('probe received');
   setTimeout(() => res.end('ok'), 300);
-}).listen(port, '127.0.0.1');
+};
+for (const [, port] of process.argv.join(' ').matchAll(/hostfwd=tcp:127\\.0\\.0\\.1:(\\d+)-/g)) {
+  require('node:http').createServer(answer).listen(Number(port), '127.0.0.1');
+}
 `);
 chmodSync(fakeQemu, 0o755);
 const app = join(work, 'empty.wasm');
@@ -40,7 +42,7 @@ test('a start cancelled while the probe is answered throws and stops what it sta
   }
   assert.match(outcome.message, /cancelled while booting/);
   assert.ok(controller.signal.aborted, 'the probe reached the stand-in');
-  assert.deepEqual(pidsMatching(fakeQemu, `hostfwd=tcp:127.0.0.1:${port}-`), [], 'the stand-in QEMU was stopped');
+  assert.deepEqual(pidsMatching(fakeQemu, qemuOfRun(port)), [], 'the stand-in QEMU was stopped');
   assert.ok(redis);
   assert.deepEqual(pidsMatching('redis-server', `:${redis}`), [], 'its Redis was stopped');
 });
