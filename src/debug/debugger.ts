@@ -10,11 +10,13 @@ import { evaluate, kernelFrame, kernelScopes, kernelVariables, setRegister } fro
 import { parseAddress, readReadable } from './kernel/memory';
 import { bootHalted, type AttachOptions, type LaunchOptions } from './launch';
 import type {
-  DataBreakpointInfo, DebuggerEvents, DisassembledInstruction, ExceptionInfo, Frame, MemoryRead, OutputCategory, Reference, Scope, Thread, Variable, VariableContainer,
+  DataBreakpointInfo, DebuggerEvents, Evaluation, DisassembledInstruction, ExceptionInfo, Frame, MemoryRead, OutputCategory, Reference, Scope, Thread, Variable, VariableContainer,
 } from './model';
 import { RunControl, type Target } from './runControl';
 import { WASM_FRAME_BASE, WasmLevel } from './wasm/level';
 import { addressInfo, globalAddressInfo, parseWasmAddress } from './wasm/watch';
+import { ExpressionError } from './wasm/dwarf';
+import { watchInfo, type DwarfFrame } from './wasm/variables';
 
 /** The kernel's console line once it serves HTTP (kernel/README.md). */
 const KERNEL_LISTENING = /\bINFO +ready: listening on /;
@@ -196,22 +198,53 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
     return kernelScopes(frameId, reference);
   }
 
-  async variables(container: VariableContainer, reference: Reference): Promise<Variable[]> {
+  /** A scope's or an expanded variable's rows; `page` selects elements of a large array. */
+  async variables(container: VariableContainer, reference: Reference, page?: { start?: number; count?: number }): Promise<Variable[]> {
     const target = this.connected();
     if ('thread' in container) return kernelVariables(target, container, reference);
     if (!target.wasm?.stop) throw new Error('Wasm variables exist only at a Wasm stop');
-    return target.wasm.variables(target.client, target.wasm.stop, container);
+    return target.wasm.variables(target.client, target.wasm.stop, container, reference, page);
   }
 
-  /** Only registers can be changed; returns the new value as shown. */
+  /** Registers, and the program's C scalars and pointers (DWARF); returns the new value as shown. */
   async setVariable(container: VariableContainer | undefined, name: string, value: string): Promise<string> {
-    if (!container || (container.kind !== 'registers' && container.kind !== 'registerGroup')) throw new Error('only registers can be changed');
-    return setRegister(this.connected().client, container.thread, name, value);
+    if (container && (container.kind === 'registers' || container.kind === 'registerGroup')) return setRegister(this.connected().client, container.thread, name, value);
+    const { client, wasm } = this.connected();
+    if (!container || 'thread' in container || !wasm?.stop) throw new Error('only registers and the program\'s variables can be changed');
+    return wasm.setDwarfVariable(client, wasm.stop, container, name, value);
   }
 
-  /** Debug console and hovers: a register of the frame's vCPU, or a kernel symbol. */
-  async evaluate(expression: string, frameId: number | undefined): Promise<{ result: string; memoryReference: string }> {
-    return evaluate(this.connected(), expression, frameId);
+  /** A C expression that designates storage in a Wasm frame (a watch, a variable with an evaluateName) takes a new value. */
+  async setExpression(expression: string, value: string, frameId: number | undefined): Promise<string> {
+    const { client, wasm } = this.connected();
+    if (!wasm?.stop || frameId === undefined || frameId < WASM_FRAME_BASE) throw new Error('expressions can be set at a Wasm frame only');
+    return wasm.setDwarfExpression(client, wasm.stop, frameId - WASM_FRAME_BASE, expression, value);
+  }
+
+  /**
+   * Debug console, hovers and watches: at a Wasm frame a C expression over its variables (DWARF),
+   * else (or when that names nothing) a register of the frame's vCPU, or a kernel symbol.
+   */
+  async evaluate(expression: string, frameId: number | undefined, reference: Reference): Promise<Evaluation> {
+    const target = this.connected();
+    const kernel = async () => ({ ...(await evaluate(target, expression, frameId)), variablesReference: 0 });
+    const frame = await this.dwarfFrame(frameId);
+    if (typeof frame !== 'object') return kernel();
+    try {
+      const v = await frame.evaluate(expression, reference);
+      return { result: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference, indexedVariables: v.indexedVariables };
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      // `$rsp` or a kernel symbol at a Wasm frame; else the expression's own error.
+      return kernel().catch(() => Promise.reject(new Error(err.message)));
+    }
+  }
+
+  /** The DWARF view of Wasm frame `frameId` at the current stop, or why there is none. */
+  private async dwarfFrame(frameId: number | undefined): Promise<DwarfFrame | string | undefined> {
+    const { client, wasm } = this.connected();
+    if (!wasm?.stop || frameId === undefined || frameId < WASM_FRAME_BASE) return undefined;
+    return wasm.dwarfFrame(client, wasm.stop, frameId - WASM_FRAME_BASE);
   }
 
   exceptionInfo(): ExceptionInfo | undefined {
@@ -240,13 +273,18 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
    * Whether `name` can be watched: a linear-memory address (`0x1234`, `&mem[0x1234]`, `wasm:0x1234`),
    * or in the Globals scope a global that holds one (the memory it points at). `bytes` long (4 when not given).
    */
-  async dataBreakpointInfo(name: string, container: VariableContainer | undefined, bytes: number | undefined): Promise<DataBreakpointInfo> {
+  async dataBreakpointInfo(name: string, container: VariableContainer | undefined, bytes: number | undefined, frameId?: number): Promise<DataBreakpointInfo> {
     const { client, wasm } = this.connected();
     if (!wasm) return { dataId: null, description: 'data breakpoints watch linear memory: launch with Wasm debugging ("debugWasm": true)' };
     if (container?.kind === 'wasmGlobals' && wasm.stop) return globalAddressInfo(wasm.program, client, wasm.stop.mailbox, name, bytes);
+    if ((container?.kind === 'dwarfScope' || container?.kind === 'dwarfValue') && wasm.stop) {
+      return watchInfo((await wasm.dwarfNode(client, wasm.stop, container, name)).node.object, name, bytes);
+    }
     const address = parseWasmAddress(name);
-    if (address === undefined) return { dataId: null, description: `${name}: name a linear-memory address (0x1234, &mem[0x1234])` };
-    return addressInfo(address, bytes);
+    if (address !== undefined) return addressInfo(address, bytes);
+    const frame = await this.dwarfFrame(frameId);
+    if (typeof frame === 'object') return frame.watch(name, bytes);
+    return { dataId: null, description: `${name}: name a variable, an expression with an address, or a linear-memory address (0x1234, &mem[0x1234])` };
   }
 
   /** The Disassembly view: Wasm code of the original module by `wasm-code:` references (the kernel's machine code is not disassembled). */

@@ -1,5 +1,6 @@
 // What the debugger hands out and tells (stops, frames, scopes, variables, breakpoint answers, its events): plain objects, no protocol types.
 import type { RegisterGroup } from './kernel/registers';
+import type { DwarfScopeKind, DwarfValue } from './wasm/variables';
 
 /** Why the target stopped, in the words the stopped event uses. */
 export type StopReason =
@@ -53,7 +54,11 @@ export interface Frame {
 }
 
 /** What the Wasm level's scopes show. */
-export type WasmScope = { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number } | { kind: 'wasmLocals'; depth: number };
+export type WasmScope =
+  | { kind: 'wasmGlobals' } | { kind: 'wasmMemory' } | { kind: 'wasmFrame'; depth: number } | { kind: 'wasmLocals'; depth: number }
+  /** A frame's C variables (DWARF): its Arguments, Locals or Globals. */
+  | { kind: 'dwarfScope'; depth: number; which: DwarfScopeKind }
+  | DwarfValue;
 
 /** What a scope or an expandable variable stands for; the session keeps these behind its variables references. */
 export type VariableContainer =
@@ -80,6 +85,20 @@ export interface Variable {
   variablesReference: number;
   /** An address the memory view can open (`0x…`, or `wasm:OFFSET` into linear memory). */
   memoryReference?: string;
+  /** The C expression that names it (Add to Watch, Copy as Expression). */
+  evaluateName?: string;
+  /** Element count of a large array, which the client then pages. */
+  indexedVariables?: number;
+}
+
+/** What an expression evaluates to (debug console, hover, watch). */
+export interface Evaluation {
+  result: string;
+  type?: string;
+  /** 0, or the caller's Reference when the value has children. */
+  variablesReference: number;
+  memoryReference?: string;
+  indexedVariables?: number;
 }
 
 /** The answer to one breakpoint the user set: where it landed, or why it could not be set. */

@@ -56,6 +56,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
       supportsWriteMemoryRequest: true,
       supportsTerminateRequest: true,
       supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsEvaluateForHovers: true,
       supportTerminateDebuggee: true,
       supportsExceptionInfoRequest: true,
@@ -165,7 +166,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     await this.respond(response, async () => {
       const container = this.variables.get(args.variablesReference);
       if (!container) throw new Error(`unknown variables reference ${args.variablesReference}`);
-      return { variables: await this.debugger.variables(container, this.reference) };
+      return { variables: await this.debugger.variables(container, this.reference, { start: args.start, count: args.count }) };
     });
   }
 
@@ -175,9 +176,13 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     }));
   }
 
-  /** Debug console and hovers: a register name (`rip`, `$rsp`) or a kernel symbol (its address, for the memory view). */
+  protected override async setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): Promise<void> {
+    await this.respond(response, async () => ({ value: await this.debugger.setExpression(args.expression, args.value, args.frameId) }));
+  }
+
+  /** Debug console, hovers and watches: a C expression at a Wasm frame, a register name (`rip`, `$rsp`) or a kernel symbol. */
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
-    await this.respond(response, async () => ({ ...(await this.debugger.evaluate(args.expression, args.frameId)), variablesReference: 0 }));
+    await this.respond(response, () => this.debugger.evaluate(args.expression, args.frameId, this.reference));
   }
 
   protected override async readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): Promise<void> {
@@ -221,7 +226,7 @@ export class UniwasmDebugSession extends LoggingDebugSession {
   protected override async dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): Promise<void> {
     await this.respond(response, async () => {
       const container = args.variablesReference ? this.variables.get(args.variablesReference) : undefined;
-      return { canPersist: false, ...(await this.debugger.dataBreakpointInfo(args.name, container, args.bytes)) };
+      return { canPersist: false, ...(await this.debugger.dataBreakpointInfo(args.name, container, args.bytes, args.frameId)) };
     });
   }
 

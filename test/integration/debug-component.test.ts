@@ -106,7 +106,7 @@ test('component: a function breakpoint on the C handler, a line breakpoint in ap
     assert.equal(stack[0].line, line);
     // The main module's globals (the C stack pointer) and linear memory, at the component's stop.
     const scopes = (await dc.scopesRequest({ frameId: stack[0].id })).body.scopes;
-    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals')!.variablesReference })).body.variables;
+    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals (Wasm)')!.variablesReference })).body.variables;
     assert.equal(globals[0].name, '__stack_pointer');
     assert.match(globals[0].value, /^\d+ \(0x[0-9a-f]+\)$/);
     // The main module's Wasm locals: at -O0, hello's frame base is the C stack pointer.

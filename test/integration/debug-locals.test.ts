@@ -38,7 +38,7 @@ test('the demo at -O0: the handler\'s frame base is __stack_pointer, its caller\
     const answer = get(`${url}/hello`);
     const { thread, stack } = await waitStop(dc);
     assert.deepEqual(stack.slice(0, 2).map((f) => f.name), ['exports_http_server_demo_handle_hello', 'handle-hello']);
-    const sp = int((await scope(dc, stack[0].id, 'Globals')).get('__stack_pointer'));
+    const sp = int((await scope(dc, stack[0].id, 'Globals (Wasm)')).get('__stack_pointer'));
     const top = await scope(dc, stack[0].id, 'Locals (Wasm)');
     // clang -O0's prologue: __stack_pointer - frame size, kept in a local (DWARF's frame base) and written back to the global.
     assert.ok(integers(top).includes(sp), `a local of the handler holds __stack_pointer ${sp}: ${[...top]}`);

@@ -147,7 +147,7 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
     const none = await dc.dataBreakpointInfoRequest({ name: 'req->uri' });
     assert.equal(none.body.dataId, null);
     // A global that holds an address: the memory it points at (the C stack pointer's).
-    const globals = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes.find((s) => s.name === 'Globals')!;
+    const globals = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes.find((s) => s.name === 'Globals (Wasm)')!;
     const sp = await dc.dataBreakpointInfoRequest({ name: '__stack_pointer', variablesReference: globals.variablesReference });
     assert.match(sp.body.dataId!, /^wasm-data:0x[0-9a-f]+:4$/);
     assert.match(sp.body.description, /^\*__stack_pointer: linear memory 0x/);

@@ -83,8 +83,8 @@ test('Wasm level: function breakpoint on handle-hello, next, step in and out, co
 
     // Scopes of a Wasm frame: the frame, the globals (the C stack pointer), linear memory.
     const scopes = (await dc.scopesRequest({ frameId: atEntry[0].id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ['Locals (Wasm)', 'Frame', 'Globals', 'Memory']);
-    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals')!.variablesReference })).body.variables;
+    assert.deepEqual(scopes.map((s) => s.name), ['Arguments', 'Locals', 'Globals', 'Locals (Wasm)', 'Frame', 'Globals (Wasm)', 'Memory']);
+    const globals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Globals (Wasm)')!.variablesReference })).body.variables;
     assert.equal(globals[0].name, '__stack_pointer');
     assert.match(globals[0].value, /^\d+ \(0x[0-9a-f]+\)$/);
     const memory = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Memory')!.variablesReference })).body.variables;

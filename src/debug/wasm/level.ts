@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { GdbClient } from '../gdb/client';
 import type { ElfSymbols } from '../kernel/elf';
-import type { BreakpointAnswer, ExceptionInfo, Frame, Scope, StopReason, Variable, WasmScope } from '../model';
+import type { BreakpointAnswer, ExceptionInfo, Frame, Reference, Scope, StopReason, Variable, WasmScope } from '../model';
 import {
   breakpointBitmap, decodeFrames, decodeMailbox, encodeStep, FRAME_SIZE, MAILBOX_SIZE, mailboxProblem, OFFSET, storedFrames, stopReason, trapName,
   type Mailbox, type MailboxFrame, type StepMode,
@@ -14,6 +14,8 @@ import { formatValue, valueTypeName, WasmProgram } from './program';
 import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
 import { localTypes, SLOT_SIZE } from './values';
+import { DwarfError, ExpressionError, render, type TypedValue, type ValueNode } from './dwarf';
+import { children, DWARF_SCOPES, DwarfFrame, note } from './variables';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
 export const WASM_FRAME_BASE = 1_000_000;
@@ -259,20 +261,28 @@ export class WasmLevel {
     return out;
   }
 
+  /** The C variables (DWARF) first, then the frame's Wasm view: its locals, where it is, the Wasm globals, linear memory. */
   scopes(frameId: number, reference: (scope: WasmScope) => number): Scope[] {
     const depth = frameId - WASM_FRAME_BASE;
     return [
+      ...DWARF_SCOPES.map(({ name, which }) => ({ name, variablesReference: reference({ kind: 'dwarfScope', depth, which }), expensive: false })),
       { name: 'Locals (Wasm)', variablesReference: reference({ kind: 'wasmLocals', depth }), expensive: false },
-      { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth: frameId - WASM_FRAME_BASE }), expensive: false },
-      { name: 'Globals', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
+      { name: 'Frame', variablesReference: reference({ kind: 'wasmFrame', depth }), expensive: false },
+      { name: 'Globals (Wasm)', variablesReference: reference({ kind: 'wasmGlobals' }), expensive: false },
       { name: 'Memory', variablesReference: reference({ kind: 'wasmMemory' }), expensive: false },
     ];
   }
 
-  async variables(client: GdbClient, stop: WasmStop, scope: WasmScope): Promise<Variable[]> {
+  async variables(client: GdbClient, stop: WasmStop, scope: WasmScope, reference: Reference, page: { start?: number; count?: number } = {}): Promise<Variable[]> {
     const m = stop.mailbox;
     const plain = (name: string, value: string, extra: Partial<Variable> = {}): Variable => ({ name, value, variablesReference: 0, ...extra });
     switch (scope.kind) {
+      case 'dwarfScope': {
+        const frame = await this.dwarfFrame(client, stop, scope.depth);
+        return typeof frame === 'string' ? [note(frame)] : frame.variables(scope.which, reference);
+      }
+      case 'dwarfValue':
+        return children(scope, reference, page.start, page.count);
       case 'wasmGlobals': {
         const bits = await this.globals(client, stop);
         return this.program.module.globals.slice(0, bits.length).map((g, i) =>
@@ -346,6 +356,68 @@ export class WasmLevel {
     return stop.globals;
   }
 
+  /**
+   * Frame `depth` (0 = outermost) as the DWARF module sees it, at its current site (a caller: its
+   * call), or why its variables cannot be shown.
+   */
+  async dwarfFrame(client: GdbClient, stop: WasmStop, depth: number): Promise<DwarfFrame | string> {
+    const info = this.program.dwarf;
+    if (typeof info === 'string') return info;
+    const frame = (await this.frames(client, stop))[depth];
+    const site = frame && (this.program.site(frame.site) ?? this.program.site(frame.entrySite));
+    if (!site) return 'no Wasm frame at this depth';
+    try {
+      return new DwarfFrame(info, depth, site.codeOffset, await this.frameAccess(client, stop, depth));
+    } catch (err) {
+      if (err instanceof DwarfError) return err.message;
+      throw err;
+    }
+  }
+
+  /** A row of a DWARF scope or of an expanded value, by its name, with its frame. */
+  async dwarfNode(client: GdbClient, stop: WasmStop, container: WasmScope, name: string): Promise<{ frame: DwarfFrame; node: ValueNode }> {
+    if (container.kind !== 'dwarfScope' && container.kind !== 'dwarfValue') throw new Error(`${name} is not a variable of the program`);
+    const frame = await this.dwarfFrame(client, stop, container.depth);
+    if (typeof frame === 'string') throw new Error(frame);
+    const nodes = container.kind === 'dwarfScope' ? await frame.nodes(container.which) : (await container.node.children?.()) ?? [];
+    const node = nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no variable ${name} here`);
+    return { frame, node };
+  }
+
+  /**
+   * Sets a C variable (a scalar or pointer) to the value of expression `text`, through
+   * linear memory; answers the value as shown after.
+   */
+  async setDwarfVariable(client: GdbClient, stop: WasmStop, container: WasmScope, name: string, text: string): Promise<string> {
+    const { frame, node } = await this.dwarfNode(client, stop, container, name);
+    return this.assign(client, frame, node.object, name, text);
+  }
+
+  /** setExpression: what C expression `target` designates in Wasm frame `depth` takes the value of `text`. */
+  async setDwarfExpression(client: GdbClient, stop: WasmStop, depth: number, target: string, text: string): Promise<string> {
+    const frame = await this.dwarfFrame(client, stop, depth);
+    if (typeof frame === 'string') throw new Error(frame);
+    return this.assign(client, frame, await expression(() => frame.object(target)), target, text);
+  }
+
+  private async assign(client: GdbClient, frame: DwarfFrame, target: TypedValue, name: string, text: string): Promise<string> {
+    const write = await expression(() => frame.assignment(target, text));
+    // The probe copied the local into a value slot: the running code never reads that copy back.
+    if (write.kind === 'local') throw new Error(`${name} lives in Wasm local ${write.index}, which the debugger only sees a copy of: it cannot be changed`);
+    await this.writeLinearMemory(client, write.address, write.bytes);
+    return (await render(name, target, frame.access)).value;
+  }
+
+  /** Writes bytes into linear memory at an app address. */
+  async writeLinearMemory(client: GdbClient, address: number, bytes: Uint8Array): Promise<void> {
+    const m = this.stop?.mailbox;
+    if (!m) throw new Error('linear memory can only be written at a Wasm stop');
+    const at = inLinearMemory(m, BigInt(address), bytes.length);
+    if (at.inside < bytes.length) throw new Error(`0x${address.toString(16)} (${bytes.length} bytes) lies past the end of linear memory`);
+    await client.writeMemory(at.address, Buffer.from(bytes));
+  }
+
   /** The captured locals of frame `depth` (local index → raw bits), read from its row of value slots, or why there are none. */
   private async locals(client: GdbClient, stop: WasmStop, depth: number): Promise<Map<number, bigint> | string> {
     stop.locals ??= new Map();
@@ -378,6 +450,16 @@ export class WasmLevel {
     const site = this.program.site(m.currentSite);
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
+  }
+}
+
+/** The job's answer; its ExpressionError as a plain error with the short message. */
+async function expression<T>(job: () => Promise<T>): Promise<T> {
+  try {
+    return await job();
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new Error(err.message);
+    throw err;
   }
 }
 

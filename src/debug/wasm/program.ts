@@ -4,8 +4,9 @@ import { plainPath } from '../kernel/elf';
 import { isComponent, mainModule, withInstrumentedModule } from './component';
 import { LineTable } from './dwarfLine';
 import { instrument, siteIndex, type InstrumentOptions, type InstrumentResult, type ProbeSite } from './instrument';
-import { codeSectionStart, parseModule, type WasmModule } from './module';
-import type { CapturedLocal, ValueSlots } from './values';
+import { codeSectionStart, functionType, parseModule, type WasmModule } from './module';
+import { DEFAULT_CAPTURE_LIMIT, type CaptureChoice, type CapturedLocal, type ValueSlots } from './values';
+import { DwarfError, DwarfInfo, NO_DWARF } from './dwarf';
 
 /**
  * The debugged app in the original module's terms: its functions and their names, the probe sites
@@ -20,6 +21,8 @@ export class WasmProgram {
   /** The component's index of `module`, when the app is a component. */
   readonly componentModule: number | undefined;
   readonly lines: LineTable | undefined;
+  /** The module's DWARF variables, or why there are none (the Variables scopes say it). */
+  readonly dwarf: DwarfInfo | string;
   readonly sites: ProbeSite[];
   /** The instrumented module (or component), to boot with `wasm_debug=<sites.length>`. */
   readonly instrumented: Uint8Array;
@@ -37,12 +40,15 @@ export class WasmProgram {
     const bytes = main?.bytes ?? original;
     this.module = parseModule(bytes);
     this.componentModule = main?.index;
-    const result: InstrumentResult = instrument(bytes, options);
+    this.codeBase = codeSectionStart(this.module);
+    this.dwarf = readDwarf(this.module);
+    const dwarf = this.dwarf;
+    const captureLocals = options.captureLocals ?? (typeof dwarf === 'string' ? undefined : this.dwarfCapture(dwarf));
+    const result: InstrumentResult = instrument(bytes, { ...options, captureLocals });
     this.values = result.values;
     this.instrumented = main ? withInstrumentedModule(original, main.index, result.module) : result.module;
     this.sites = result.sites;
     this.lines = LineTable.fromModule(this.module);
-    this.codeBase = codeSectionStart(this.module);
     for (const [index, name] of this.module.names.functions) this.names.set(index, demangleRust(name) ?? name);
     for (const s of this.sites) {
       if (s.kind === 'entry') this.entries.set(s.funcIndex, s);
@@ -117,6 +123,24 @@ export class WasmProgram {
     return undefined;
   }
 
+  /** A function's start as DWARF addresses code: the offset of its body in the code section. */
+  functionStart(funcIndex: number): number {
+    return this.module.bodies[funcIndex - this.module.importedFunctionCount].bodyStart - this.codeBase;
+  }
+
+  /**
+   * What each function hands to the debugger with DWARF: the locals its variables and frame base
+   * live in, and its params (the Locals (Wasm) scope shows them); a function DWARF does not
+   * describe (libc built without -g) keeps the default choice.
+   */
+  private dwarfCapture(dwarf: DwarfInfo): CaptureChoice {
+    return (funcIndex) => {
+      const pc = this.functionStart(funcIndex);
+      if (!dwarf.functionAt(pc)) return Array.from({ length: DEFAULT_CAPTURE_LIMIT }, (_, i) => i);
+      return [...functionType(this.module, funcIndex).params.map((_, i) => i), ...dwarf.localsUsed(pc)];
+    };
+  }
+
   /** The locals function `funcIndex` captures, in slot order. */
   capturedLocals(funcIndex: number): CapturedLocal[] {
     return this.values.captured.get(funcIndex) ?? [];
@@ -131,6 +155,16 @@ export class WasmProgram {
     return this.module.names.globals.get(index)
       ?? this.module.exports.find((e) => e.kind === 'global' && e.index === index)?.name
       ?? `global ${index}`;
+  }
+}
+
+/** The module's DWARF, or the message that says why its variables cannot be shown. */
+function readDwarf(module: WasmModule): DwarfInfo | string {
+  try {
+    return DwarfInfo.fromModule(module) ?? NO_DWARF;
+  } catch (err) {
+    if (err instanceof DwarfError) return `no variables: ${err.message}`;
+    throw err;
   }
 }
 

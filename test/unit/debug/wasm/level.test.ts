@@ -12,6 +12,9 @@ import { mailboxBytes, READY } from '../../../fixtures/debug/mailbox';
 import { scratchDir } from '../../../fixtures/debug/scratch';
 import { clangWasm, FACT_C } from '../../../fixtures/debug/wasmTools';
 
+/** Scalars only here: nothing to expand. */
+const noReference = () => 0;
+
 /** An ELF with the two symbols the Wasm level looks up, built with cc like the kernel's would be named. */
 function kernelSymbols(): ElfSymbols {
   const dir = scratchDir();
@@ -49,7 +52,8 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   const symbols = kernelSymbols();
   const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
   const trapAt = symbols.lookup('uniwasm_debug_trap')[0].address;
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
+  // Every local captured (not only DWARF's choice), so that each one's row is known here.
+  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']), { captureLocals: () => Array.from({ length: 64 }, (_, i) => i) });
   const wasm = new WasmLevel(program, symbols, scratchDir());
   const memory = new Memory();
   const client = memory.client();
@@ -104,12 +108,12 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
     [WASM_FRAME_BASE, 'fact', 'prog.c', 9],
   ]);
   const scopes = wasm.scopes(WASM_FRAME_BASE, (s) => (s.kind === 'wasmGlobals' ? 1 : s.kind === 'wasmMemory' ? 2 : 3));
-  assert.deepEqual(scopes.map((s) => s.name), ['Locals (Wasm)', 'Frame', 'Globals', 'Memory']);
+  assert.deepEqual(scopes.map((s) => s.name), ['Arguments', 'Locals', 'Globals', 'Locals (Wasm)', 'Frame', 'Globals (Wasm)', 'Memory']);
   // Every frame's captured locals, by name-section name or index, typed.
-  const factLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 });
+  const factLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 }, noReference);
   assert.deepEqual([factLocals[0].name, factLocals[0].value, factLocals[0].type], ['$local 0', '4 (0x4)', 'param i32']);
   assert.ok(factLocals.slice(1).every((v) => v.type === 'i32' && v.value === '0 (0x0)'), 'fact\'s other locals: zero');
-  const mulLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 1 });
+  const mulLocals = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 1 }, noReference);
   assert.deepEqual(mulLocals.slice(0, 2).map((v) => [v.name, v.value, v.type]), [['$local 0', '6 (0x6)', 'param i32'], ['$local 1', '4 (0x4)', 'param i32']]);
   // The same values for a renderer, with the globals and linear memory.
   const access = await wasm.frameAccess(client, wasm.stop, 1);
@@ -117,13 +121,13 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   memory.write(0x40_0010n, Buffer.from('abcd'));
   assert.equal(Buffer.from(await access.readMemory(0x10, 4)).toString(), 'abcd');
   assert.equal((await access.readMemory(0x1fffe, 4)).length, 2, 'fewer bytes past the end of linear memory');
-  const globals = await wasm.variables(client, wasm.stop, { kind: 'wasmGlobals' });
+  const globals = await wasm.variables(client, wasm.stop, { kind: 'wasmGlobals' }, noReference);
   assert.deepEqual(globals.map((v) => [v.name, v.value, v.type]), [['__stack_pointer', '4096 (0x1000)', 'mut i32']]);
-  const frame = await wasm.variables(client, wasm.stop, { kind: 'wasmFrame', depth: 0 });
+  const frame = await wasm.variables(client, wasm.stop, { kind: 'wasmFrame', depth: 0 }, noReference);
   assert.equal(frame.find((v) => v.name === 'location')?.value.startsWith('prog.c:9:'), true);
 
   // The Memory scope's reference reads linear memory by the app's own addresses, bounded by its size.
-  const mem = await wasm.variables(client, wasm.stop, { kind: 'wasmMemory' });
+  const mem = await wasm.variables(client, wasm.stop, { kind: 'wasmMemory' }, noReference);
   assert.equal(mem[0].memoryReference, 'wasm:0');
   assert.deepEqual(wasm.linearMemory('wasm:0', 0x10, 16), { address: 0x40_0010n, inside: 16, wasmOffset: 0x10n });
   assert.deepEqual(wasm.linearMemory('wasm:0x1fff8', 0, 16), { address: 0x41_fff8n, inside: 8, wasmOffset: 0x1fff8n });
@@ -131,7 +135,7 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
 
   // A kernel without value slots: a clear text, no crash.
   wasm.stop = { mailbox: { ...wasm.stop.mailbox, values: 0n, valuesSize: 0n } };
-  const none = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 });
+  const none = await wasm.variables(client, wasm.stop, { kind: 'wasmLocals', depth: 0 }, noReference);
   assert.deepEqual(none.map((v) => v.name), ['(unavailable)']);
   assert.match(none[0].value, /no value slots/);
   assert.equal((await wasm.frameAccess(client, wasm.stop, 0)).local(0), undefined);

@@ -1,6 +1,7 @@
 // The app in the original module's terms (src/debug/wasm/program.ts), on modules clang builds here with and without DWARF: names, lines, sites, values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NO_DWARF } from '../../../../src/debug/wasm/dwarf';
 import { formatValue, WasmProgram } from '../../../../src/debug/wasm/program';
 import { clangWasm, FACT_C, validate, wat } from '../../../fixtures/debug/wasmTools';
 
@@ -53,6 +54,19 @@ test('Rust names: frames show them demangled; a breakpoint finds them by raw, de
   assert.deepEqual(program.functionsNamed('main'), [1]);
   assert.deepEqual(program.functionsNamed('rust::text'), [], 'a suffix at a path boundary only');
   assert.deepEqual(program.functionsNamed('ext'), []);
+});
+
+test('with DWARF each function captures its params and the locals its variables use; without, the first locals', () => {
+  const withDwarf = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
+  const dwarf = withDwarf.dwarf;
+  assert.ok(typeof dwarf !== 'string', 'the module has DWARF');
+  const [fact] = withDwarf.functionsNamed('fact');
+  const used = dwarf.localsUsed(withDwarf.functionStart(fact));
+  assert.equal(used.length, 1, 'at -O0 the frame base only');
+  assert.deepEqual(withDwarf.capturedLocals(fact).map((l) => l.index), [0, ...used], 'the param n, then the frame base');
+  const plain = new WasmProgram(clangWasm(FACT_C, ['-O0']));
+  assert.equal(plain.dwarf, NO_DWARF);
+  assert.ok(plain.capturedLocals(fact).length > 2, 'the default: every numeric local up to the limit');
 });
 
 test('values: globals as the debugger shows them', () => {
