@@ -1,19 +1,9 @@
 // The program's C variables end to end (docs/DEBUGGING.md, "Variables (DWARF)"): on the real kernel under QEMU, the demo's handle-bar stopped by a line breakpoint shows its Arguments and Locals from DWARF, evaluates C expressions, changes a variable the program then uses, and a data breakpoint on a variable stops at the line that writes it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DEMO, DEMO_SOURCE, get, launchWasmDebug } from '../support/debug';
-
-/** The 1-based line of app.c that starts with `text` (after indentation) inside handle_bar. */
-function barLine(text: string): number {
-  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_bar('));
-  const index = lines.findIndex((l, i) => i > start && l.trim().startsWith(text));
-  assert.ok(start >= 0 && index > start, `app.c's handle_bar has a line ${text}`);
-  return index + 1;
-}
+import { DEMO, DEMO_SOURCE, barLine, get, launchWasmDebug } from '../support/debug';
 
 async function waitStop(dc: DebugClient): Promise<{ thread: number; reason: string; stack: DebugProtocol.StackFrame[] }> {
   const stopped = (await dc.waitForEvent('stopped', 60_000)) as DebugProtocol.StoppedEvent;

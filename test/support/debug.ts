@@ -21,6 +21,15 @@ export function helloBodyLine(): number {
   return body + 1;
 }
 
+/** The 1-based line of the demo's app.c that starts with `text` (after indentation) inside handle_bar. */
+export function barLine(text: string): number {
+  const lines = readFileSync(DEMO_SOURCE, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('bool exports_http_server_demo_handle_bar('));
+  const index = lines.findIndex((l, i) => i > start && l.trim().startsWith(text));
+  assert.ok(start >= 0 && index > start, `app.c's handle_bar has a line ${text}`);
+  return index + 1;
+}
+
 /**
  * Starts the standalone adapter (`node dist/debugAdapter.js`) and launches `app` at the Wasm level:
  * `configure` sets breakpoints before the guest runs; resolves once the guest answers HTTP (the

@@ -6,14 +6,15 @@
 // answer out, Shift+F5 ends the session and its QEMU. While stopped, the Uniwasm sidebar shows the
 // request as in flight, paused in the debugger (and the demo's KeyValue calls), the status bar says
 // "debugging"; once continued the request is answered there. The same in a workspace with the C
-// component's sources (examples/http-component-c): the stop in `hello`, under `dispatch`. And F5 while
-// Run serves the port asks to stop the run, then debugs.
+// component's sources (examples/http-component-c): the stop in `hello`, under `dispatch`. F9 in
+// handle-bar and PUT /bar: the Variables pane shows `req` and its `uri`, a watch expression the body.
+// And F5 while Run serves the port asks to stop the run, then debugs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/util/ports';
-import { helloBodyLine } from '../support/debug';
+import { barLine, helloBodyLine } from '../support/debug';
 import { pidsMatching, qemuOfRun } from '../support/processes';
 import {
   REPO, RUNS, type CodeServer, type Page, kvFrame, runCommand, screenshot, startCodeServer, statusBarText, withWorkbench, exampleWorkspace,
@@ -127,9 +128,8 @@ async function sidebarWhileStopped(page: Page, e: Expected): Promise<void> {
   await screenshot(page, `${e.name}-request-in-flight-in-sidebar`);
 }
 
-/** F9 on `line` of app.c, F5, GET /hello: the stop in the editor and the Call Stack; continue → 200; Stop → no QEMU. */
-async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
-  const { line } = e;
+/** F9 on `line` of app.c, F5: resolves with the debugged guest's URL once it answers HTTP. */
+async function launchWithBreakpoint(page: Page, line: number): Promise<string> {
   await statusBarText(page, 'Uniwasm: stopped', 60_000);
   await openAppC(page);
 
@@ -156,6 +156,13 @@ async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
     assert.ok(Date.now() < deadline, 'the debugged guest never answered HTTP');
     await page.waitForTimeout(250);
   }
+  return url;
+}
+
+/** F9 on `line` of app.c, F5, GET /hello: the stop in the editor and the Call Stack; continue → 200; Stop → no QEMU. */
+async function breakpointAtLine(page: Page, e: Expected): Promise<void> {
+  const { line } = e;
+  const url = await launchWithBreakpoint(page, line);
   const answer = fetch(`${url}/hello`);
   answer.catch(() => undefined); // awaited below
 
@@ -193,6 +200,65 @@ test('F9 on a line of handle-hello in app.c, F5, GET /hello stops there in the e
       line: helloBodyLine(), top: /exports_http_server_demo_handle_hello/, caller: /handle-hello/, name: 'debug-ui',
       bootKv: 'keyvalue.open(name: string = "my-container")',
     }));
+});
+
+/** The Variables or Watch pane's rows, as VS Code labels them. */
+async function paneRows(page: Page, pane: 'variables' | 'watch'): Promise<string[]> {
+  return page.locator(`.debug-${pane} .monaco-list-row`).evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+}
+
+/** The Variables pane's row of the variable named `name` (a row reads `name = value`). */
+function variableRow(page: Page, name: string) {
+  const named = new RegExp(`^\\s*${name.replace(/[*]/g, '\\$&')}\\s*[=:]`);
+  return page.locator('.debug-variables .monaco-list-row', { hasText: named }).first();
+}
+
+/** Opens the Variables pane's row named `name` (selects it, then ArrowRight expands it). */
+async function expandVariable(page: Page, name: string): Promise<void> {
+  await variableRow(page, name).waitFor({ timeout: 30_000 });
+  await variableRow(page, name).click();
+  await page.keyboard.press('ArrowRight');
+  await variableRow(page, name).and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 30_000 });
+}
+
+test('F9 in handle-bar, F5, PUT /bar: the Variables pane shows req and its uri, a watch shows the body, continue answers 200', async () => {
+  await withWorkbench(server.workbenchUrl, 'debug-ui-variables', async (page) => {
+    const line = barLine('if (req->body.is_some)');
+    const url = await launchWithBreakpoint(page, line);
+    const answer = fetch(`${url}/bar`, { method: 'PUT', body: 'hello-vars' });
+    answer.catch(() => undefined); // awaited below
+    await page.locator('.editor-instance .monaco-editor .debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await decoratedLines(page, 'debug-top-stack-frame-line'), [line]);
+
+    // Variables: the Arguments scope lists req; req opens to *req, whose uri is the request's path.
+    await page.locator('.debug-variables .monaco-list-row', { hasText: 'Arguments' }).first().waitFor({ timeout: 30_000 });
+    await expandVariable(page, 'req');
+    await expandVariable(page, '*req');
+    const uri = variableRow(page, 'uri');
+    await uri.waitFor({ timeout: 30_000 });
+    assert.match(await uri.innerText(), /"\/bar"/, (await paneRows(page, 'variables')).join('\n'));
+
+    // Watch: a C expression over the stopped frame's variables.
+    // The Watch pane's "Add Expression" button shows while its header is hovered; it opens an input in the pane.
+    const watchHeader = page.locator('.pane-header', { hasText: /^\s*Watch/ }).first();
+    await watchHeader.hover();
+    await watchHeader.locator('.action-label[aria-label^="Add Expression"]').click();
+    await page.locator('.debug-watch input').first().waitFor({ timeout: 30_000 });
+    await page.keyboard.type('req->body.val');
+    await page.keyboard.press('Enter');
+    const watch = page.locator('.debug-watch .monaco-list-row', { hasText: 'req->body.val' }).first();
+    await watch.filter({ hasText: 'hello-vars' }).waitFor({ timeout: 30_000 });
+    assert.match(await watch.innerText(), /"hello-vars"/, (await paneRows(page, 'watch')).join('\n'));
+    // The mouse leaves the Watch header, so its tooltip covers no value in the picture.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().hover();
+    await screenshot(page, 'debug-ui-variables-and-watch');
+
+    await page.keyboard.press('F5');
+    assert.equal((await answer).status, 200);
+    await page.keyboard.press('Shift+F5');
+    await noQemuLeft(page);
+    await statusBarText(page, 'Uniwasm: stopped');
+  }, { width: 1600, height: 1000 });
 });
 
 test('a component: F9 in hello() of its app.c, F5, GET /hello stops there under dispatch, continue answers 200', async () => {
