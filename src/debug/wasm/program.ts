@@ -135,9 +135,9 @@ export class WasmProgram {
    */
   private dwarfCapture(dwarf: DwarfInfo): CaptureChoice {
     return (funcIndex) => {
-      const pc = this.functionStart(funcIndex);
-      if (!dwarf.functionAt(pc)) return Array.from({ length: DEFAULT_CAPTURE_LIMIT }, (_, i) => i);
-      return [...functionType(this.module, funcIndex).params.map((_, i) => i), ...dwarf.localsUsed(pc)];
+      const fn = dwarf.functionAt(this.functionStart(funcIndex));
+      if (!fn) return Array.from({ length: DEFAULT_CAPTURE_LIMIT }, (_, i) => i);
+      return [...functionType(this.module, funcIndex).params.map((_, i) => i), ...dwarf.localsOf(fn)];
     };
   }
 

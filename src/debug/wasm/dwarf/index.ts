@@ -134,7 +134,11 @@ export class DwarfInfo {
   /** Wasm locals that some variable or frame base of the function containing code offset `pc` lives in (what the instrumenter must capture). */
   localsUsed(pc: number): number[] {
     const fn = this.functionAt(pc);
-    if (!fn) return [];
+    return fn ? this.localsOf(fn) : [];
+  }
+
+  /** Wasm locals that some variable or the frame base of function `fn` (from functionAt) lives in. */
+  localsOf(fn: Die): number[] {
     const used = new Set<number>();
     const add = (expr: Uint8Array) => {
       const ops = orError(() => decode(expr, fn.unit.addressSize));
