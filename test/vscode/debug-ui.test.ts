@@ -11,7 +11,7 @@
 // the mouse on `req` in the editor its value; "Break on Value Change" on the local `value.len` stops
 // at the line that writes it, where a hover shows the value written.
 // And F5 while Run serves the port asks to stop the run, then debugs.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,19 @@ before(async () => {
   port = await freePort();
   // The port attributes API is a proposal VS Code enables per extension: on, so the Ports view can be checked.
   server = await startCodeServer({ name: 'debug-ui', workspace, vsix: [vsix], settings: { 'uniwasm.hostPort': port }, proposedApiFor: ['uniwasm.uniwasm'] });
+});
+
+// A test that failed mid-session leaves its QEMU (and so its debug session) running in the shared
+// code-server, and every later test would fail behind it: end it. A passing test has asserted that
+// none is left, so this only acts after a failure.
+afterEach(() => {
+  for (const pid of pidsMatching('qemu-system-x86_64', qemuOfRun(port))) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // ended meanwhile
+    }
+  }
 });
 
 /**
