@@ -1,5 +1,6 @@
 // What F5 costs before the boot (docs/DEBUGGING.md): for each built module given, its DWARF read, the capture choice
-// (each function's DWARF entry and the Wasm locals its variables live in), and the whole setup, `new WasmProgram`.
+// (each function's DWARF entry, which reads the units, and the Wasm locals its variables live in), the same entries
+// looked up again (the search alone), and the whole setup, `new WasmProgram` (the read, the choice, the instrumentation).
 // usage: node out/bench/debug-setup.bench.js [--runs N] MODULE.wasm...
 import { readFileSync } from 'node:fs';
 import { DwarfInfo } from '../src/debug/wasm/dwarf';
@@ -33,7 +34,9 @@ function phases(bytes: Uint8Array, program: WasmProgram) {
   const functions = module.bodies.map((_, i) => i + module.importedFunctionCount);
   const lookup = timed(() => functions.map((f) => dwarf.functionAt(program.functionStart(f))));
   const locals = timed(() => lookup.value.forEach((fn) => fn && dwarf.localsOf(fn)));
-  return { readMs: read.ms, functionAtMs: lookup.ms, localsOfMs: locals.ms, functions: functions.length, described: lookup.value.filter(Boolean).length };
+  // The same look-ups with every unit read: the search alone.
+  const again = timed(() => functions.forEach((f) => dwarf.functionAt(program.functionStart(f))));
+  return { readMs: read.ms, functionAtMs: lookup.ms, localsOfMs: locals.ms, functionAtAgainMs: again.ms, functions: functions.length, described: lookup.value.filter(Boolean).length };
 }
 
 function main(): void {
@@ -53,7 +56,7 @@ function main(): void {
     console.log(JSON.stringify({
       module: path, bytes: bytes.length, runs: o.runs, functions: runs[0]!.functions, describedByDwarf: runs[0]!.described,
       probeSites: program!.sites.length,
-      medianMs: { dwarfRead: med((r) => r.readMs), functionAt: med((r) => r.functionAtMs), localsOf: med((r) => r.localsOfMs), wholeSetup: round1(median(setups)) },
+      medianMs: { dwarfRead: med((r) => r.readMs), functionAt: med((r) => r.functionAtMs), localsOf: med((r) => r.localsOfMs), functionAtAgain: med((r) => r.functionAtAgainMs), wholeSetup: round1(median(setups)) },
       wholeSetupRunsMs: setups.map(Math.round),
     }));
   }
