@@ -7,7 +7,9 @@
 // request as in flight, paused in the debugger (and the demo's KeyValue calls), the status bar says
 // "debugging"; once continued the request is answered there. The same in a workspace with the C
 // component's sources (examples/http-component-c): the stop in `hello`, under `dispatch`. F9 in
-// handle-bar and PUT /bar: the Variables pane shows `req` and its `uri`, a watch expression the body.
+// handle-bar and PUT /bar: the Variables pane shows `req` and its `uri`, a watch expression the body,
+// the mouse on `req` in the editor its value; "Break on Value Change" on the local `value.len` stops
+// at the line that writes it, where a hover shows the value written.
 // And F5 while Run serves the port asks to stop the run, then debugs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -213,15 +215,84 @@ function variableRow(page: Page, name: string) {
   return page.locator('.debug-variables .monaco-list-row', { hasText: named }).first();
 }
 
-/** Opens the Variables pane's row named `name` (selects it, then ArrowRight expands it). */
-async function expandVariable(page: Page, name: string): Promise<void> {
-  await variableRow(page, name).waitFor({ timeout: 30_000 });
-  await variableRow(page, name).click();
+/** A row of a view's tree (a Locator). */
+type Row = ReturnType<Page['locator']>;
+
+/** Opens a row of the Variables pane unless it is open (selects it, then ArrowRight expands it). */
+async function expandRow(page: Page, row: Row): Promise<void> {
+  await row.waitFor({ timeout: 30_000 });
+  if (await row.getAttribute('aria-expanded') === 'true') return;
+  await row.click();
   await page.keyboard.press('ArrowRight');
-  await variableRow(page, name).and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 30_000 });
+  await row.and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 30_000 });
 }
 
-test('F9 in handle-bar, F5, PUT /bar: the Variables pane shows req and its uri, a watch shows the body, continue answers 200', async () => {
+/** Opens the Variables pane's row named `name`. */
+const expandVariable = (page: Page, name: string) => expandRow(page, variableRow(page, name));
+
+/** Opens the Variables pane's scope row `name` (Arguments, Locals, ...). */
+const expandScope = (page: Page, name: string) =>
+  expandRow(page, page.locator('.debug-variables .monaco-list-row', { hasText: new RegExp(`^\\s*${name}\\s*$`) }).first());
+
+/** Waits until the editor's paused-line highlight is on `line` alone (a continue takes it off the old line first). */
+async function pausedAt(page: Page, line: number): Promise<void> {
+  for (const deadline = Date.now() + 60_000; ; await page.waitForTimeout(100)) {
+    const lines = await decoratedLines(page, 'debug-top-stack-frame-line');
+    if (lines.length === 1 && lines[0] === line) return;
+    assert.ok(Date.now() < deadline, `the paused line is ${lines.join(', ') || 'nowhere'}, not ${line}`);
+  }
+}
+
+/**
+ * Puts the mouse on the first `word` of `line` in the open editor (where Monaco renders its text) and
+ * resolves with the debug hover widget that opens there, once it shows the value `shows`.
+ */
+async function hoverWord(page: Page, line: number, word: string, shows: string) {
+  // Read in one go in the page, as Monaco reuses its line elements when it renders again (and read
+  // again while it renders). The view line sits at the same `top` as its number in the margin; the
+  // editor's font is monospaced, so the word's place is its column times the width of a character.
+  const find = () => page.locator('.editor-instance .monaco-editor').first().evaluate((editor, [line, word]) => {
+    const top = (row: { getAttribute(name: string): string | null }) => /top:\s*(-?[\d.]+)px/.exec(row.getAttribute('style') ?? '')?.[1];
+    const number = [...editor.querySelectorAll('.margin-view-overlays > div')].find((row) => row.querySelector('.line-numbers')?.textContent?.trim() === line);
+    const text = [...editor.querySelectorAll('.view-lines > .view-line')].find((row) => number && top(row) === top(number))?.querySelector(':scope > span');
+    const at = text?.textContent?.indexOf(word) ?? -1;
+    if (!text || at < 0) return undefined;
+    const box = text.getBoundingClientRect();
+    return { x: box.x + ((at + word.length / 2) * box.width) / text.textContent!.length, y: box.y + box.height / 2 };
+  }, [String(line), word]);
+  let point = await find();
+  for (const deadline = Date.now() + 30_000; !point; point = await find()) {
+    assert.ok(Date.now() < deadline, `${word} is not shown on line ${line}`);
+    await page.waitForTimeout(100);
+  }
+  await page.mouse.move(point.x, point.y);
+  // The value is the hover's title (over the tree of an expandable one) or its only line; a tree once shown stays in the widget, hidden.
+  const widget = page.locator('.debug-hover-widget');
+  const escaped = shows.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await widget.locator('.value:visible', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }).first().waitFor({ timeout: 30_000 });
+  return widget;
+}
+
+/** Moves the mouse out of the editor, onto the panel's output, and waits until the debug hover is gone. */
+async function leaveHover(page: Page): Promise<void> {
+  await page.locator('.part.panel').hover();
+  await page.locator('.debug-hover-widget').waitFor({ state: 'hidden', timeout: 30_000 });
+}
+
+/**
+ * Right-clicks `row` and runs the context menu's item `item`: the mouse on the item gives it the menu's
+ * focus, Enter runs it (a click straight after the menu opened was sometimes not taken, on a loaded machine).
+ */
+async function contextMenu(page: Page, row: Row, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const menuItem = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
+  await menuItem.hover();
+  await menuItem.and(page.locator('.focused')).waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 30_000 });
+}
+
+test('F9 in handle-bar, F5, PUT /bar: Variables show req and its uri, a watch the body, a hover req; a data breakpoint on value.len stops where it is written; continue answers 200', async () => {
   await withWorkbench(server.workbenchUrl, 'debug-ui-variables', async (page) => {
     const line = barLine('if (req->body.is_some)');
     const url = await launchWithBreakpoint(page, line);
@@ -253,6 +324,43 @@ test('F9 in handle-bar, F5, PUT /bar: the Variables pane shows req and its uri, 
     await page.locator('.editor-instance .monaco-editor .view-lines').first().hover();
     await screenshot(page, 'debug-ui-variables-and-watch');
 
+    // Hover: the mouse on `req` in the stopped line shows its value (the address it holds), and what it points at.
+    // First the toasts go (on a busy machine code-server says it forwards many ports), so the picture shows the panel.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    const reqValue = (await variableRow(page, 'req').innerText()).replace(/^\s*req\s*=\s*/, '').trim();
+    const reqHover = await hoverWord(page, line, 'req', reqValue);
+    // Opened in the hover, *req shows the request's uri.
+    const pointee = reqHover.locator('.monaco-list-row', { hasText: '*req' }).first();
+    if (await pointee.getAttribute('aria-expanded') !== 'true') await pointee.click();
+    await reqHover.locator('.monaco-list-row', { hasText: /uri\s*=\s*"\/bar"/ }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'debug-ui-hover');
+    await leaveHover(page);
+
+    // A data breakpoint the way a user sets one: Locals, value, right-click its len, "Break on Value Change".
+    await expandScope(page, 'Locals');
+    await expandVariable(page, 'value');
+    await contextMenu(page, variableRow(page, 'len'), 'Break on Value Change');
+    // The Breakpoints view lists it by what it watches.
+    const dataBreakpoint = page.locator('.debug-breakpoints .monaco-list-row', { hasText: /len: linear memory 0x[0-9a-f]+/ }).first();
+    await dataBreakpoint.waitFor({ timeout: 30_000 });
+
+    // Continue: the stop is on the line that wrote value.len, paused "on data breakpoint".
+    await page.keyboard.press('F5');
+    const written = barLine('value.len =');
+    await page.locator('.pane-header', { hasText: /^\s*Call Stack/ }).filter({ hasText: /Paused on data breakpoint/i }).first().waitFor({ timeout: 60_000 });
+    await pausedAt(page, written);
+    const rows = await callStack(page);
+    const top = rows.find((r) => /exports_http_server_demo_handle_bar/.test(r)) ?? '';
+    assert.ok(/app\.c/.test(top) && new RegExp(`\\b${written}\\b`).test(top), rows.join('\n'));
+    // The value written: value.len holds the body's length, in the Variables pane and in a hover on it.
+    await variableRow(page, 'len').filter({ hasText: /=\s*10\b/ }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'debug-ui-data-breakpoint');
+    await hoverWord(page, written, 'len', '10');
+    await leaveHover(page);
+
+    // Removed from the Breakpoints view (the stack slot it watches is reused once handle-bar returns), continue answers.
+    await contextMenu(page, dataBreakpoint, 'Remove Breakpoint');
+    await dataBreakpoint.waitFor({ state: 'detached', timeout: 30_000 });
     await page.keyboard.press('F5');
     assert.equal((await answer).status, 200);
     await page.keyboard.press('Shift+F5');
