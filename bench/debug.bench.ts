@@ -1,12 +1,17 @@
 // What Wasm-level debugging costs (docs/DEBUGGING.md): GET /hello requests/s of the demo app (or
-// `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm) as built, as its
-// instrumented copy with `wasm_debug=N` but no debugger, and with the debug adapter
-// (dist/debugAdapter.js) attached and idle (no breakpoint); then the round trip of a Wasm `next`
-// (DAP request → stopped event) at a function breakpoint (`--function`, default handle-hello), and
-// what showing the stop costs: the stack, then the scopes and the Locals (Wasm) of every Wasm frame.
+// `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm): the release
+// build as every run boots it, the debug build (what F5 builds: -O0 -g) as built, its instrumented
+// copy (DWARF's capture choice) with `wasm_debug=N` but no debugger, and with the debug adapter
+// (dist/debugAdapter.js) attached and idle (no breakpoint). The four run side by side and are loaded
+// in turn, one wrk run each per round, so each round's ratios share the machine's load. Then, at a
+// function breakpoint (`--function`, default handle-hello): the round trip of a request to the
+// stop and of a Wasm `next`, and what showing a stop costs: the stack, then every Wasm frame's
+// scopes and the rows of Arguments, Locals, Globals (DWARF) and Locals (Wasm), the first time and
+// again at the same stop.
 // usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K] [--app DIR] [--function NAME]
-import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll } from '../src/builder/all';
 import { WasmLevel } from '../src/debug/wasm/level';
@@ -15,8 +20,7 @@ import { RunSession } from '../src/run/session';
 import { freePort } from '../src/util/ports';
 import { DEMO, launchWasmDebug } from '../test/support/debug';
 import { median, percentile, round1 } from './lib';
-import { wrk, type LoadResult } from './load';
-
+import { wrk } from './load';
 
 function options(argv: string[]): { runs: number; seconds: number; connections: number; steps: number; app: string; function: string } {
   const o = { runs: 5, seconds: 3, connections: 8, steps: 15, app: DEMO, function: 'handle-hello' };
@@ -29,27 +33,49 @@ function options(argv: string[]): { runs: number; seconds: number; connections: 
   return { ...o, app: resolve(o.app) };
 }
 
-/** wrk runs against `url`/hello after one warm-up: the median requests/s and each run's. */
-async function throughput(url: string, o: ReturnType<typeof options>) {
-  await wrk(`${url}/hello`, o.connections, 1);
-  const runs: LoadResult[] = [];
-  for (let i = 0; i < o.runs; i++) runs.push(await wrk(`${url}/hello`, o.connections, o.seconds));
-  const errors = runs.reduce((sum, r) => sum + r.errors, 0);
-  if (errors) throw new Error(`${errors} failed requests on ${url}/hello`);
-  return { requestsPerSec: round1(median(runs.map((r) => r.requestsPerSec))), runs: runs.map((r) => Math.round(r.requestsPerSec)) };
+type Options = ReturnType<typeof options>;
+
+/** The 1-minute load average, rounded. */
+const load = () => round1(loadavg()[0]!);
+
+/**
+ * `o.runs` rounds of one wrk run against each target's /hello, in an order that turns each round
+ * (after one warm-up each): each target's median requests/s and runs, and the median and range of
+ * its per-round ratio to the first target.
+ */
+async function interleaved(targets: Record<string, string>, o: Options) {
+  const names = Object.keys(targets);
+  const runs = new Map<string, number[]>(names.map((n) => [n, []]));
+  for (const name of names) await wrk(`${targets[name]}/hello`, o.connections, 1);
+  const loads = [load()];
+  for (let round = 0; round < o.runs; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length]!;
+      const result = await wrk(`${targets[name]}/hello`, o.connections, o.seconds);
+      if (result.errors) throw new Error(`${result.errors} failed requests on ${name}'s /hello`);
+      runs.get(name)!.push(Math.round(result.requestsPerSec));
+    }
+    loads.push(load());
+  }
+  const base = runs.get(names[0]!)!;
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const mine = runs.get(name)!;
+    const ratios = mine.map((r, i) => r / base[i]!);
+    out[name] = {
+      requestsPerSec: median(mine), runs: mine,
+      vsFirst: { median: +median(ratios).toFixed(3), min: +Math.min(...ratios).toFixed(3), max: +Math.max(...ratios).toFixed(3) },
+    };
+  }
+  return { loadAverage1m: { min: Math.min(...loads), max: Math.max(...loads), samples: loads }, ...out };
 }
 
-/** The app under `uniwasm run`'s own session (no debugger), booting `app` with `kernelArgs`. */
-async function plainRun(app: string, kernelArgs: string[], o: ReturnType<typeof options>) {
-  const run = await RunSession.start({
-    app, port: await freePort(), accel: 'tcg', memoryMiB: 128, machine: 'microvm', qemuBinary: 'qemu-system-x86_64',
+/** The app under `uniwasm run`'s own session (no debugger), booting module `app` with `kernelArgs`. */
+function plainRun(app: string, kernelArgs: string[]): Promise<RunSession> {
+  return freePort().then((port) => RunSession.start({
+    app, port, accel: 'tcg', memoryMiB: 128, machine: 'microvm', qemuBinary: 'qemu-system-x86_64',
     extraKernelArgs: kernelArgs, readyTimeoutMs: 60_000,
-  });
-  try {
-    return await throughput(run.url, o);
-  } finally {
-    await run.stop();
-  }
+  }));
 }
 
 /** The adapter launching `app` at the Wasm level; `configure` sets breakpoints before it runs. */
@@ -73,75 +99,100 @@ async function roundTrip(dc: DebugClient, request: () => Promise<unknown>): Prom
   return performance.now() - t0;
 }
 
+/** The scopes opened at a stop, in every Wasm frame: the program's variables (DWARF) and the captured Wasm locals. */
+const SHOWN_SCOPES = ['Arguments', 'Locals', 'Globals', 'Locals (Wasm)'];
+
 /**
- * What VS Code asks at a stop when every Wasm frame's Locals (Wasm) is opened: the stack, each
- * frame's scopes and its locals. Milliseconds, and how many locals were shown.
+ * What VS Code asks at a stop when every Wasm frame's SHOWN_SCOPES are opened: the stack, each
+ * frame's scopes and their rows. Milliseconds, the Wasm frames, and the rows of each scope (all frames).
  */
-async function showStop(dc: DebugClient): Promise<{ ms: number; frames: number; locals: number }> {
+async function showStop(dc: DebugClient): Promise<{ ms: number; frames: number; rows: Record<string, number> }> {
   const t0 = performance.now();
   const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
   let frames = 0;
-  let locals = 0;
+  const rows: Record<string, number> = {};
   for (const frame of stack) {
-    const scope = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((s) => s.name === 'Locals (Wasm)');
-    if (!scope) continue;
+    const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.filter((s) => SHOWN_SCOPES.includes(s.name));
+    if (!scopes.length) continue;
     frames++;
-    locals += (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables.length;
+    for (const scope of scopes) {
+      const shown = (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+      rows[scope.name] = (rows[scope.name] ?? 0) + shown.length;
+    }
   }
-  return { ms: performance.now() - t0, frames, locals };
+  return { ms: performance.now() - t0, frames, rows };
 }
 
 /**
- * Per sample: GET /hello stops at the function breakpoint on `o.function`, the stop is shown
- * (showStop), one `next` is timed (entry → its first statement), then continue lets the answer out.
+ * Per sample: GET /hello stops at the function breakpoint on `o.function`; the stop is shown
+ * (showStop) and shown again; one `next` is timed and its stop shown; continue lets the answer out.
  */
-async function stepTimes(o: ReturnType<typeof options>) {
-  const session = await debugSession(o.app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
+async function stepTimes(app: string, o: Options) {
+  const session = await debugSession(app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
   const { dc, url } = session;
+  const loads = [load()];
   try {
     const next: number[] = [];
     const hit: number[] = [];
     const shown: Awaited<ReturnType<typeof showStop>>[] = [];
+    const again: number[] = [];
+    const afterNext: number[] = [];
     for (let i = 0; i < o.steps; i++) {
       let answer: Promise<Response> | undefined;
       hit.push(await roundTrip(dc, async () => void (answer = fetch(`${url}/hello`))));
       shown.push(await showStop(dc));
+      again.push((await showStop(dc)).ms);
       next.push(await roundTrip(dc, () => dc.nextRequest({ threadId: 1 })));
+      afterNext.push((await showStop(dc)).ms);
       await dc.continueRequest({ threadId: 1 });
       const res = await answer!;
       if (res.status !== 200) throw new Error(`/hello answered ${res.status} after the steps`);
+      loads.push(load());
     }
     const stats = (xs: number[]) => ({ medianMs: round1(median(xs)), p90Ms: round1(percentile(xs, 90)), samples: xs.length });
-    const show = { ...stats(shown.map((s) => s.ms)), wasmFrames: shown[0]?.frames, locals: shown[0]?.locals };
-    return { next: stats(next), requestToBreakpoint: stats(hit), showStopWithAllLocals: show };
+    return {
+      loadAverage1m: { min: Math.min(...loads), max: Math.max(...loads) },
+      requestToBreakpoint: stats(hit),
+      showStop: { ...stats(shown.map((s) => s.ms)), wasmFrames: shown[0]?.frames, rows: shown[0]?.rows },
+      showSameStopAgain: stats(again),
+      next: stats(next),
+      showStopAfterNext: stats(afterNext),
+    };
   } finally {
     await session.end();
   }
 }
 
+/** The app built with `profile`, copied to `dir` (both profiles write the same path). */
+async function built(app: string, profile: 'release' | 'debug', dir: string): Promise<string> {
+  const path = join(dir, `${profile}.wasm`);
+  copyFileSync((await buildAll(app, {}, profile)).app, path);
+  return path;
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
-  const { app } = await buildAll(o.app);
-  const program = new WasmProgram(readFileSync(app));
-  const { path: instrumented } = WasmLevel.prepare(app, join(o.app, '.uniwasm', 'debug'), basename(o.app));
-  const asBuilt = await plainRun(app, [], o);
-  const instrumentedNoDebugger = await plainRun(instrumented, [WasmLevel.kernelArgument(program)], o);
-  const idle = await debugSession(o.app, async () => undefined);
-  let attachedIdle;
+  const dir = mkdtempSync(join(tmpdir(), 'debug-bench-'));
+  const release = await built(o.app, 'release', dir);
+  const debug = await built(o.app, 'debug', dir);
+  const program = new WasmProgram(readFileSync(debug));
+  const { path: instrumented } = WasmLevel.prepare(debug, dir, 'instrumented');
+  const runs = [await plainRun(release, []), await plainRun(debug, []), await plainRun(instrumented, [WasmLevel.kernelArgument(program)])];
+  const idle = await debugSession(debug, async () => undefined);
+  let hello;
   try {
-    attachedIdle = await throughput(idle.url, o);
+    hello = await interleaved({
+      releaseAsBuilt: runs[0]!.url, debugAsBuilt: runs[1]!.url, debugInstrumentedNoDebugger: runs[2]!.url, debugInstrumentedAttachedIdle: idle.url,
+    }, o);
   } finally {
     await idle.end();
+    for (const run of runs) await run.stop();
   }
-  const steps = await stepTimes(o);
-  const ratio = (x: { requestsPerSec: number }) => +(x.requestsPerSec / asBuilt.requestsPerSec).toFixed(3);
+  const steps = await stepTimes(debug, o);
   console.log(JSON.stringify({
     app: o.app, runs: o.runs, seconds: o.seconds, connections: o.connections, probeSites: program.sites.length,
-    hello: {
-      asBuilt,
-      instrumentedNoDebugger: { ...instrumentedNoDebugger, vsAsBuilt: ratio(instrumentedNoDebugger) },
-      debuggerAttachedIdle: { ...attachedIdle, vsAsBuilt: ratio(attachedIdle) },
-    },
+    capturedLocals: [...program.values.captured.values()].reduce((n, c) => n + c.length, 0), valueRowBytes: program.values.rowSize,
+    hello,
     steps,
   }, null, 2));
 }

@@ -23,7 +23,9 @@ node out/bench/memory.bench.js linux
 node out/bench/memory.bench.js unikernel="$kernel"
 echo "== app edit → serving again (no kernel rebuild)"
 node out/bench/edit.bench.js "${RUNS:-10}"
-echo "== Wasm-level debugging: /hello requests/s with and without the debugger, next round trip"
-node out/bench/debug.bench.js --runs "${RUNS:-5}"
+echo "== Wasm-level debugging: /hello requests/s with and without the debugger, a stop's cost, next round trip"
+node out/bench/debug.bench.js --runs "${RUNS:-5}" --function exports_http_server_demo_handle_hello
+echo "== F5's setup before the boot (the debug build debug.bench.js left at the demo's build path)"
+node out/bench/debug-setup.bench.js --runs 3 examples/http-server-demo/build/http-server-demo.wasm
 echo "== KeyValue panel ingest (MONITOR → correlator → batches)"
 node out/bench/kv-ingest.bench.js

@@ -267,6 +267,7 @@ export class Debugger extends EventEmitter<DebuggerEvents> {
     const linear = wasm?.linearMemory(reference, offset, data.length);
     if (linear && linear.inside < data.length) throw new Error(`the write runs past the end of linear memory`);
     await client.writeMemory(linear?.address ?? parseAddress(reference) + BigInt(offset), data);
+    wasm?.memoryWritten();
   }
 
   /**

@@ -92,11 +92,18 @@ test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from D
     assert.equal(stack[0].line, setLine);
     const valueNow = row(await scope(dc, stack[0].id, 'Locals'), 'value');
     assert.equal(valueNow.value, '"hello-vars"', 'a (ptr, len) payload shows as its text');
+    const valueMembers = async () => (await dc.variablesRequest({ variablesReference: valueNow.variablesReference })).body.variables;
+    assert.equal(row(await valueMembers(), 'len').value, '10');
     const changed = await dc.setVariableRequest({ variablesReference: valueNow.variablesReference, name: 'len', value: '2 * 2' });
     assert.equal(changed.body.value, '4');
+    // The rows asked for again at this stop (as VS Code does after a set) show the new value, not the ones shown before.
+    assert.equal(row(await scope(dc, stack[0].id, 'Locals'), 'value').value, '"hell"');
+    assert.equal(row(await valueMembers(), 'len').value, '4');
     // setExpression (what VS Code uses for a row with an evaluateName, and for a watch) has the last word.
     const setExpression: DebugProtocol.SetExpressionArguments = { expression: 'value.len', value: '1 + 2', frameId: stack[0].id };
     assert.equal(((await dc.customRequest('setExpression', setExpression)) as DebugProtocol.SetExpressionResponse).body.value, '3');
+    assert.equal(row(await scope(dc, stack[0].id, 'Locals'), 'value').value, '"hel"');
+    assert.equal(row(await valueMembers(), 'len').value, '3');
     const refused = await dc.setVariableRequest({ variablesReference: valueNow.variablesReference, name: 'len', value: 'nonsense' }).then(() => undefined, (err: Error) => err);
     assert.ok(refused, 'a wrong value is an error response');
     await dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [] });

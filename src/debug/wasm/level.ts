@@ -15,7 +15,7 @@ import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
 import { localTypes, SLOT_SIZE } from './values';
 import { DwarfError, ExpressionError, render, type TypedValue, type ValueNode } from './dwarf';
-import { children, DWARF_SCOPES, DwarfFrame, note } from './variables';
+import { children, DWARF_SCOPES, DwarfFrame, note, StopRenders } from './variables';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
 export const WASM_FRAME_BASE = 1_000_000;
@@ -43,6 +43,8 @@ export interface WasmStop {
   locals?: Map<number, Map<number, bigint> | string>;
   /** A data breakpoint's stop: the guest is in the interpreter's access, not in the trap function. */
   watch?: boolean;
+  /** The DWARF rows shown at this stop, kept until the guest resumes or the debugger writes memory. */
+  renders?: StopRenders;
 }
 
 /**
@@ -282,7 +284,7 @@ export class WasmLevel {
         return typeof frame === 'string' ? [note(frame)] : frame.variables(scope.which, reference);
       }
       case 'dwarfValue':
-        return children(scope, reference, page.start, page.count);
+        return children(scope, reference, renders(stop), page.start, page.count);
       case 'wasmGlobals': {
         const bits = await this.globals(client, stop);
         return this.program.module.globals.slice(0, bits.length).map((g, i) =>
@@ -360,7 +362,11 @@ export class WasmLevel {
    * Frame `depth` (0 = outermost) as the DWARF module sees it, at its current site (a caller: its
    * call), or why its variables cannot be shown.
    */
-  async dwarfFrame(client: GdbClient, stop: WasmStop, depth: number): Promise<DwarfFrame | string> {
+  dwarfFrame(client: GdbClient, stop: WasmStop, depth: number): Promise<DwarfFrame | string> {
+    return renders(stop).frame(depth, () => this.newDwarfFrame(client, stop, depth));
+  }
+
+  private async newDwarfFrame(client: GdbClient, stop: WasmStop, depth: number): Promise<DwarfFrame | string> {
     const info = this.program.dwarf;
     if (typeof info === 'string') return info;
     const frame = (await this.frames(client, stop))[depth];
@@ -379,7 +385,7 @@ export class WasmLevel {
     if (container.kind !== 'dwarfScope' && container.kind !== 'dwarfValue') throw new Error(`${name} is not a variable of the program`);
     const frame = await this.dwarfFrame(client, stop, container.depth);
     if (typeof frame === 'string') throw new Error(frame);
-    const nodes = container.kind === 'dwarfScope' ? await frame.nodes(container.which) : (await container.node.children?.()) ?? [];
+    const nodes = container.kind === 'dwarfScope' ? await frame.nodes(container.which) : await renders(stop).childrenOf(container.node);
     const node = nodes.find((n) => n.name === name);
     if (!node) throw new Error(`no variable ${name} here`);
     return { frame, node };
@@ -416,6 +422,12 @@ export class WasmLevel {
     const at = inLinearMemory(m, BigInt(address), bytes.length);
     if (at.inside < bytes.length) throw new Error(`0x${address.toString(16)} (${bytes.length} bytes) lies past the end of linear memory`);
     await client.writeMemory(at.address, Buffer.from(bytes));
+    this.memoryWritten();
+  }
+
+  /** The debugger wrote guest memory: the values shown at this stop are read again. */
+  memoryWritten(): void {
+    if (this.stop) this.stop.renders = undefined;
   }
 
   /** The captured locals of frame `depth` (local index → raw bits), read from its row of value slots, or why there are none. */
@@ -451,6 +463,11 @@ export class WasmLevel {
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
   }
+}
+
+/** The stop's StopRenders, made on first use. */
+function renders(stop: WasmStop): StopRenders {
+  return (stop.renders ??= new StopRenders());
 }
 
 /** The job's answer; its ExpressionError as a plain error with the short message. */

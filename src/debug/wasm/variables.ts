@@ -32,6 +32,8 @@ const PAGED_ABOVE = 100;
 /** A frame of the stop as the DWARF module sees it: the variables in scope at its code offset, and its values. */
 export class DwarfFrame {
   readonly scopes: Scopes;
+  /** Each scope's nodes, rendered once (the frame lives as long as its stop's StopRenders). */
+  private readonly rendered = new Map<DwarfScopeKind, Promise<ValueNode[]>>();
 
   constructor(readonly info: DwarfInfo, readonly depth: number, readonly pc: number, readonly access: FrameAccess) {
     this.scopes = info.scopes(pc);
@@ -50,7 +52,7 @@ export class DwarfFrame {
 
   /** The variables of one scope as tree nodes. */
   nodes(which: DwarfScopeKind): Promise<ValueNode[]> {
-    return Promise.all(this.scopes[which].map((v) => renderVariable(v, this.access)));
+    return remember(this.rendered, which, () => Promise.all(this.scopes[which].map((v) => renderVariable(v, this.access))));
   }
 
   private expressionScope(): ExpressionScope {
@@ -90,9 +92,43 @@ export function watchInfo(object: TypedValue, what: string, bytes: number | unde
   return addressInfo(place.address, bytes ?? Math.max(1, sizeOf(object.type)), `${what}: linear memory 0x${place.address.toString(16)}`);
 }
 
+/**
+ * What the Variables pane was shown at one stop: each Wasm frame's DwarfFrame (with its scopes'
+ * nodes) and the children of the nodes expanded. VS Code asks again for rows it has shown (another
+ * frame selected and back, a node expanded again, the scopes after a step of the UI); they are read
+ * from the guest once. The stop keeps it, so resuming drops it; a write to memory drops it too
+ * (setVariable, setExpression, the Memory view), since any value may have changed.
+ */
+export class StopRenders {
+  private readonly frames = new Map<number, Promise<DwarfFrame | string>>();
+  private readonly expanded = new Map<ValueNode, Map<string, Promise<ValueNode[]>>>();
+
+  /** Frame `depth`'s DwarfFrame, made by `make` the first time. */
+  frame(depth: number, make: () => Promise<DwarfFrame | string>): Promise<DwarfFrame | string> {
+    return remember(this.frames, depth, make);
+  }
+
+  /** A node's children (a page of them for an array). */
+  childrenOf(node: ValueNode, start?: number, count?: number): Promise<ValueNode[]> {
+    let pages = this.expanded.get(node);
+    if (!pages) this.expanded.set(node, (pages = new Map()));
+    return remember(pages, `${start}:${count}`, async () => (await node.children?.(start, count)) ?? []);
+  }
+}
+
+/** The promise kept under `key`, else `make`'s, kept unless it fails (a failed read of the gdbstub is tried again). */
+function remember<K, V>(kept: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  const known = kept.get(key);
+  if (known) return known;
+  const made = make();
+  kept.set(key, made);
+  made.catch(() => kept.get(key) === made && kept.delete(key));
+  return made;
+}
+
 /** The children of an expanded node, paged for arrays, each with the expression that names it. */
-export async function children(container: DwarfValue, reference: Reference, start?: number, count?: number): Promise<Variable[]> {
-  const nodes = (await container.node.children?.(start, count)) ?? [];
+export async function children(container: DwarfValue, reference: Reference, renders: StopRenders, start?: number, count?: number): Promise<Variable[]> {
+  const nodes = await renders.childrenOf(container.node, start, count);
   return nodes.map((child) => toVariable(child, childExpression(container.evaluateName, child.name), container.depth, reference));
 }
 

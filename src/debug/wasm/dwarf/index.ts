@@ -5,6 +5,7 @@ import { DW_AT, DW_OP, DW_TAG, isTombstone } from './constants';
 import { decode, localsRead } from './expression';
 import { DwarfError, readUnits, type Die, type DwarfSections, type Unit } from './info';
 import { allExpressions, covers, expressionAt, locationOf, rangesOf, type CodeRange } from './lists';
+import { RangeIndex } from './rangeIndex';
 import { TypeTable, type CType } from './types';
 
 export { DwarfError } from './info';
@@ -57,8 +58,10 @@ const SCOPE_TAGS = new Set<number>([DW_TAG.lexicalBlock, DW_TAG.inlinedSubroutin
 
 export class DwarfInfo {
   readonly types = new TypeTable();
-  /** Each unit's functions with their code ranges, collected when a code offset first falls in the unit. */
-  private readonly functions = new Map<Unit, FunctionEntry[]>();
+  /** The units by the code their roots say they cover, built on the first look-up (the capture choice makes one per function). */
+  private unitIndex: RangeIndex<Unit> | undefined;
+  /** Each unit's functions by code offset (functionsOf). */
+  private readonly functions = new Map<Unit, RangeIndex<Die>>();
 
   private constructor(readonly units: Unit[]) {}
 
@@ -110,20 +113,25 @@ export class DwarfInfo {
     return undefined;
   }
 
-  /** The function (DW_TAG_subprogram) whose code contains `pc`. */
+  /** The function (DW_TAG_subprogram) whose code contains `pc`: the first one, searching the units in order. */
   functionAt(pc: number): Die | undefined {
-    for (const unit of this.units) {
-      if (!mayCover(unit, pc)) continue;
-      let functions = this.functions.get(unit);
-      if (!functions) {
-        functions = [];
-        collectFunctions(unit.root, functions);
-        this.functions.set(unit, functions);
-      }
-      const found = functions.find((f) => covers(f.ranges, pc));
-      if (found) return found.die;
+    this.unitIndex ??= new RangeIndex(this.units.map((unit) => ({ value: unit, ranges: unitRanges(unit) })));
+    for (const unit of this.unitIndex.at(pc)) {
+      const found = this.functionsOf(unit).at(pc)[0];
+      if (found) return found;
     }
     return undefined;
+  }
+
+  /** A unit's functions by code offset, indexed when a code offset first falls in the unit (its entries read then). */
+  private functionsOf(unit: Unit): RangeIndex<Die> {
+    let functions = this.functions.get(unit);
+    if (!functions) {
+      const found: FunctionEntry[] = [];
+      collectFunctions(unit.root, found);
+      this.functions.set(unit, (functions = new RangeIndex(found.map((f) => ({ value: f.die, ranges: f.ranges })))));
+    }
+    return functions;
   }
 
   /** The entry at a .debug_info offset (its unit read if it was not yet). */
@@ -239,12 +247,13 @@ function nameIndex(unit: Unit): NameIndex {
   return index;
 }
 
-/** Whether a unit's code may contain `pc`: its ranges say so, or it has none to say. */
-function mayCover(unit: Unit, pc: number): boolean {
+/** The code a unit may contain: its root's ranges, or all of it when the root has none to say (or unreadable ones). */
+function unitRanges(unit: Unit): CodeRange[] {
   const root = unit.root;
-  if (!root.has(DW_AT.ranges) && !root.has(DW_AT.highPc)) return true;
+  const everywhere = [{ start: 0, end: Infinity }];
+  if (!root.has(DW_AT.ranges) && !root.has(DW_AT.highPc)) return everywhere;
   const ranges = orError(() => rangesOf(root));
-  return ranges instanceof DwarfError || covers(ranges, pc);
+  return ranges instanceof DwarfError ? everywhere : ranges;
 }
 
 /** The result, or the DwarfError that reading it threw (one bad entry does not hide the others). */

@@ -160,3 +160,56 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   assert.equal(rooted.sourcePath('missing.c'), 'missing.c');
   assert.equal(rooted.sourcePath('/abs/prog.c'), '/abs/prog.c');
 });
+
+test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setVariable, a setExpression or a memory write they show the new value', async () => {
+  const symbols = kernelSymbols();
+  const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
+  // DWARF's capture: fact's params and its frame base (-O0 keeps r and i in linear memory).
+  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
+  const wasm = new WasmLevel(program, symbols, scratchDir());
+  const memory = new Memory();
+  let reads = 0;
+  const client = { ...memory.client(), readMemory: (address: bigint, length: number) => (reads++, memory.read(address, length)) } as unknown as GdbClient;
+
+  // A stop at `r = mul(r, i);` in fact (n and r in scope there), its frame base 0x1000 in each of its value slots.
+  const [fact] = program.functionsNamed('fact');
+  const frames = Buffer.alloc(8);
+  frames.writeUInt32LE(program.entrySite(fact)!.site, 0);
+  frames.writeUInt32LE(program.statementsAt('prog.c', 7)!.sites[0].site, 4);
+  memory.write(READY.frames!, frames);
+  const { rowSize } = program.values;
+  const values = Buffer.alloc(rowSize);
+  program.capturedLocals(fact).forEach((_, slot) => values.writeUInt32LE(0x1000, slot * 8));
+  memory.write(0x50_0000n, values);
+  const stopped = mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 1, values: 0x50_0000n, valuesSize: BigInt(1025 * rowSize) });
+  memory.write(mailboxAt, stopped);
+  wasm.stop = { mailbox: await wasm.read(client) };
+
+  const locals = { kind: 'dwarfScope', depth: 0, which: 'locals' } as const;
+  const args = { kind: 'dwarfScope', depth: 0, which: 'args' } as const;
+  const rows = async () => [...await wasm.variables(client, wasm.stop!, args, noReference), ...await wasm.variables(client, wasm.stop!, locals, noReference)];
+  const shown = async () => Object.fromEntries((await rows()).map((v) => [v.name, v.value]));
+  reads = 0;
+  assert.deepEqual(await shown(), { n: '0', r: '0' });
+  assert.ok(reads > 0, 'the first rows are read from the guest');
+  reads = 0;
+  assert.deepEqual(await shown(), { n: '0', r: '0' });
+  assert.ok((await wasm.dwarfFrame(client, wasm.stop, 0)) === (await wasm.dwarfFrame(client, wasm.stop, 0)), 'one DwarfFrame per frame and stop');
+  assert.equal(reads, 0, 'asked again at the same stop: nothing read');
+
+  assert.equal(await wasm.setDwarfVariable(client, wasm.stop, locals, 'r', '6 * 7'), '42');
+  assert.deepEqual(await shown(), { n: '0', r: '42' }, 'setVariable\'s value, not the rows kept before');
+  assert.equal(await wasm.setDwarfExpression(client, wasm.stop, 0, 'n', 'r + 1'), '43');
+  assert.deepEqual(await shown(), { n: '43', r: '42' }, 'setExpression\'s value');
+  // A write of the Memory view (Debugger.writeMemory): r's bytes at its address in linear memory.
+  const r = (await rows()).find((v) => v.name === 'r')!;
+  memory.write(READY.memoryBase! + BigInt(r.memoryReference!.slice('wasm:'.length)), Buffer.from([7, 0, 0, 0]));
+  wasm.memoryWritten();
+  assert.deepEqual(await shown(), { n: '43', r: '7' });
+
+  // The next stop reads again.
+  reads = 0;
+  wasm.stop = { mailbox: wasm.stop.mailbox };
+  await shown();
+  assert.ok(reads > 0, 'a new stop reads its rows');
+});
