@@ -1,7 +1,8 @@
 // What Wasm-level debugging costs (docs/DEBUGGING.md): GET /hello requests/s of the demo app (or
 // `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm) as built, as its
 // instrumented copy with `wasm_debug=N` but no debugger, and with the debug adapter
-// (dist/debugAdapter.js) attached and idle (no breakpoint); then the round trip of a Wasm `next`
+// (dist/debugAdapter.js) attached and idle (no breakpoint), and attached with one data breakpoint set
+// (on linear-memory address 0, C's NULL, never written: what watching costs while nothing fires); then the round trip of a Wasm `next`
 // (DAP request → stopped event) at a function breakpoint (`--function`, default handle-hello), and
 // what showing the stop costs: the stack, then the scopes and the Locals (Wasm) of every Wasm frame.
 // usage: node out/bench/debug.bench.js [--runs N] [--seconds S] [--connections C] [--steps K] [--app DIR] [--function NAME]
@@ -62,6 +63,27 @@ async function debugSession(app: string, configure: (dc: DebugClient) => Promise
       await dc.stop();
     },
   };
+}
+
+/**
+ * The adapter with one write data breakpoint on linear-memory address 0 (set at a stop in
+ * `o.function`, where linear memory exists), the function breakpoint gone: requests/s.
+ */
+async function withDataBreakpoint(o: ReturnType<typeof options>) {
+  const session = await debugSession(o.app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
+  const { dc, url } = session;
+  try {
+    let answer: Promise<Response> | undefined;
+    await roundTrip(dc, async () => void (answer = fetch(`${url}/hello`)));
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'wasm-data:0x0:4', accessType: 'write' }] });
+    if (!set.body.breakpoints[0].verified) throw new Error(`the data breakpoint was not set: ${set.body.breakpoints[0].message}`);
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId: 1 });
+    if ((await answer!).status !== 200) throw new Error('/hello did not answer 200 after the stop');
+    return await throughput(url, o);
+  } finally {
+    await session.end();
+  }
 }
 
 /** Milliseconds from sending `request` to the stopped event it causes. */
@@ -133,6 +155,7 @@ async function main(): Promise<void> {
   } finally {
     await idle.end();
   }
+  const dataBreakpoint = await withDataBreakpoint(o);
   const steps = await stepTimes(o);
   const ratio = (x: { requestsPerSec: number }) => +(x.requestsPerSec / asBuilt.requestsPerSec).toFixed(3);
   console.log(JSON.stringify({
@@ -141,6 +164,7 @@ async function main(): Promise<void> {
       asBuilt,
       instrumentedNoDebugger: { ...instrumentedNoDebugger, vsAsBuilt: ratio(instrumentedNoDebugger) },
       debuggerAttachedIdle: { ...attachedIdle, vsAsBuilt: ratio(attachedIdle) },
+      debuggerWithDataBreakpoint: { ...dataBreakpoint, vsAsBuilt: ratio(dataBreakpoint) },
     },
     steps,
   }, null, 2));
