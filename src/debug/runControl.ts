@@ -272,7 +272,7 @@ export class RunControl {
   }
 
   /**
-   * The kernel wrote where linear memory lies while the guest ran (a memory.grow moved or grew it):
+   * The kernel wrote where linear memory lies while the guest ran (a memory.grow moved it):
    * the data breakpoints follow it, and the guest runs on without the user seeing a stop.
    */
   private async followMemory(reply: StopReply & { kind: 'signal' }, wasm: WasmLevel): Promise<void> {

@@ -15,7 +15,7 @@
 //! Version 3 keeps `memory_base` right while the app runs: the instrumented module calls the probe
 //! with [`MEMORY_GROWN`] after each `memory.grow`, and the mailbox's `memory_base`/`memory_size`
 //! are written whenever, and only when, they change. A debugger with data breakpoints watches
-//! those two fields (a gdbstub write watchpoint) and moves its watchpoints when linear memory moves.
+//! `memory_base` (a gdbstub write watchpoint) and moves its watchpoints when linear memory moves.
 //!
 //! The platform owns the mailbox (a static at a symbol the debugger looks up) and the trap
 //! function; this module owns the logic, so that it runs on the host in `cargo test`.
@@ -146,7 +146,7 @@ pub struct DebugMailbox {
     /// wasmi's trap code, when `reason` is [`REASON_TRAP`].
     pub trap_code: u32,
     /// Address and size of linear memory 0, refreshed before each stop and after each
-    /// `memory.grow`; written only when they change (a debugger's watchpoint on them fires then).
+    /// `memory.grow`; written only when they change (a debugger's watchpoint on `memory_base` fires then).
     pub memory_base: u64,
     pub memory_size: u64,
     pub global_count: u32,
@@ -414,14 +414,15 @@ impl DebugPort {
         self.set_memory(s.memory);
     }
 
-    /// Writes `memory_base` and `memory_size` only when they change: a debugger's write
-    /// watchpoint on them then fires only when linear memory moved or grew.
+    /// Writes `memory_size` and `memory_base` only when they change: a debugger's write
+    /// watchpoint on `memory_base` then fires only when linear memory moved, and finds the new
+    /// size already there.
     fn set_memory(&self, (base, size): (u64, u64)) {
-        if get!(self, memory_base) != base {
-            set!(self, memory_base, base);
-        }
         if get!(self, memory_size) != size {
             set!(self, memory_size, size);
+        }
+        if get!(self, memory_base) != base {
+            set!(self, memory_base, base);
         }
     }
 
