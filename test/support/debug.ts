@@ -63,9 +63,14 @@ export async function launchWasmDebug(
 /**
  * A C app built with DWARF (`-g`, at `-O0` unless `optimize` says otherwise): the hello example's
  * source with `statement` (one or more lines, the first at `line`) in handle-hello, and
- * `functions` before the handler.
+ * `functions` before the handler; `answer` (a C expression of a NUL-terminated string) is the body
+ * GET /hello answers instead of the hello text.
  */
-export function debugApp(name: string, statement: string, options: { functions?: string; optimize?: string } = {}): { dir: string; source: string; line: number } {
+export function debugApp(
+  name: string,
+  statement: string,
+  options: { functions?: string; optimize?: string; answer?: string } = {},
+): { dir: string; source: string; line: number } {
   const dir = join(scratchDir(), name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'src'), { recursive: true });
@@ -73,7 +78,12 @@ export function debugApp(name: string, statement: string, options: { functions?:
   const marker = '  hello_request_free(req);\n';
   const handler = 'bool exports_hello_handle_hello(';
   assert.ok(original.includes(marker) && original.includes(handler), 'the hello example changed: no handle-hello to add to');
-  const source = original.replace(handler, `${options.functions ?? ''}\n${handler}`).replace(marker, `${marker}  ${statement}\n`);
+  const hello = '"hello from Uniwasm\\n"';
+  assert.ok(original.includes(hello), 'the hello example changed: no hello text to replace');
+  const source = original
+    .replace(handler, `${options.functions ?? ''}\n${handler}`)
+    .replace(marker, `${marker}  ${statement}\n`)
+    .replace(hello, options.answer ?? hello);
   const line = source.split('\n').indexOf(`  ${statement.split('\n')[0]}`) + 1;
   writeFileSync(join(dir, 'src', 'app.c'), source);
   const root = productRoot();

@@ -123,6 +123,8 @@ function baseTypeName(words: string[]): string {
 
 class Parser {
   private i = 0;
+  /** False inside sizeof, whose operand C does not evaluate: no variable or memory is read there. */
+  private evaluated = true;
 
   constructor(
     private readonly tokens: Token[],
@@ -195,7 +197,14 @@ class Parser {
         this.take(')');
         return integer(BigInt(sizeOf(type)), SIZE_T);
       }
-      return integer(BigInt(sizeOf((await this.unary()).type)), SIZE_T);
+      // C does not evaluate sizeof's operand: only its type counts, so an optimized-out variable has a size too.
+      const evaluated = this.evaluated;
+      this.evaluated = false;
+      try {
+        return integer(BigInt(sizeOf((await this.unary()).type)), SIZE_T);
+      } finally {
+        this.evaluated = evaluated;
+      }
     }
     if (t?.text === '(' && this.isTypeAhead(1)) {
       this.take('(');
@@ -233,7 +242,8 @@ class Parser {
     if (t.kind === 'char') return integer(BigInt(charCode(t.text.slice(1, -1))), INT);
     if (t.kind === 'name') {
       const variable = this.scope.variables.find((v) => v.name === t.text);
-      if (variable) return locate(variable, this.scope.frame);
+      // Unevaluated, a variable is only its type (placed at address 0, which a cast can read).
+      if (variable) return this.evaluated ? locate(variable, this.scope.frame) : { type: variable.type, place: { kind: 'memory', address: 0 } };
       const enumerator = this.scope.info.enumerator(t.text);
       if (enumerator) return integer(enumerator.value, enumerator.type);
       throw new ExpressionError(`no variable named '${t.text}' here`);
@@ -289,6 +299,8 @@ class Parser {
   }
 
   private async number(value: TypedValue): Promise<bigint | number> {
+    // Unevaluated, any number does (1: no division by zero, a pointer to readable memory).
+    if (!this.evaluated) return isFloat(value.type) ? 1 : 1n;
     return numberOf(value, this.scope.frame);
   }
 

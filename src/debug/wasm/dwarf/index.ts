@@ -180,10 +180,13 @@ export class DwarfInfo {
     return { args, locals, globals: this.globalsOf(fn.unit) };
   }
 
-  /** The unit's variables at file scope that have storage (declarations without a definition left out). */
+  /**
+   * The unit's variables at file scope (declarations left out); a definition without a location is one the
+   * compiler folded away (a static never written, at -O2): it shows as optimized out rather than missing.
+   */
   private globalsOf(unit: Unit): Variable[] {
     return unit.root.children
-      .filter((c) => c.tag === DW_TAG.variable && (c.has(DW_AT.location) || c.has(DW_AT.constValue)))
+      .filter((c) => c.tag === DW_TAG.variable && !c.flag(DW_AT.declaration))
       .map((c) => this.variable(c, 0, undefined))
       .filter((v) => !isDropped(v));
   }

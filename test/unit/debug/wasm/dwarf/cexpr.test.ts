@@ -127,15 +127,33 @@ test('setValue: memory writes for scalars, pointers, enums, floats and bitfields
   for (const [lvalue, text, message] of refused) await assert.rejects(set(lvalue, text), (e) => e instanceof ExpressionError && message.test(e.message), `${lvalue} = ${text}`);
 });
 
-test('setValue at -O2: a Wasm local, or a refusal for a value the compiler computes', async () => {
-  const bytes = buildVars(['-O2', '-g']);
-  const module = parseModule(bytes);
+/** run()'s scope at `checkpoint(3, &inner)`, -O2: seed in local 0 (10), nothing in memory. */
+function optimizedScope(): ExpressionScope {
+  const module = parseModule(buildVars(['-O2', '-g']));
   const info = DwarfInfo.fromModule(module)!;
   const scopes = info.scopes(LineTable.fromModule(module)!.addressesFor('vars.c', lineOf('checkpoint(3, &inner)'))[0]);
-  const scope: ExpressionScope = { info, frame: fakeFrame(new Uint8Array(16), { 0: 10n }), variables: scopeVariables(scopes) };
+  return { info, frame: fakeFrame(new Uint8Array(16), { 0: 10n }), variables: scopeVariables(scopes) };
+}
+
+test('setValue at -O2: a Wasm local, or a refusal for a value the compiler computes', async () => {
+  const scope = optimizedScope();
   assert.deepEqual(await setValue(await evaluateValue('seed', scope), '42', scope), { kind: 'local', index: 0, value: 42n });
   assert.deepEqual(await setValue(await evaluateValue('seed', scope), '-1', scope), { kind: 'local', index: 0, value: 0xffffffffn });
   await assert.rejects(setValue(await evaluateValue('c', scope), 'RED', scope), /cannot set it: the compiler computes this value, it is not stored/);
   await assert.rejects(setValue(await evaluateValue('pp', scope), '0', scope), /cannot set it: optimized out/);
   assert.equal((await evaluateExpression('p.x * 2 + c', scope)).value, '28');
+});
+
+test('-O2: an optimized-out variable, a global the compiler folded away too, says so, and sizeof (which does not evaluate its operand) gives its size', async () => {
+  const scope = optimizedScope();
+  const optimizedOut = (e: unknown) => e instanceof ExpressionError && e.message === 'optimized out';
+  // pp has no location at this offset, big (a static never written) none at all.
+  const value = async (text: string) => (await evaluateExpression(text, scope)).value;
+  await assert.rejects(evaluateExpression('pp->x', scope), optimizedOut);
+  assert.equal(await value('big'), '<optimized out>');
+  await assert.rejects(evaluateExpression('big + 1', scope), optimizedOut);
+  assert.equal(await value('sizeof(*pp)'), '8');
+  assert.equal(await value('sizeof pp->y + sizeof big'), '10');
+  assert.equal(await value('sizeof((short)big / 0)'), '4', 'unevaluated: no division by zero either');
+  assert.equal(await value('sizeof(pp->x) * seed'), '40', 'evaluated again after sizeof');
 });

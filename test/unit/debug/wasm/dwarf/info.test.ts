@@ -187,6 +187,19 @@ test('-O2: locals used are every Wasm local a variable or the frame base of the 
   assert.ok(rangesOf(inlined).length > 1);
 });
 
+test('-O2: a global the compiler folded away (no location in llvm-dwarfdump) is in the Globals, optimized out', async () => {
+  const bytes = buildVars(['-O2', '-g']);
+  const module = parseModule(bytes);
+  const info = DwarfInfo.fromModule(module)!;
+  const dumped = dwarfdumpDies(bytes).filter((d) => d.tag === 'DW_TAG_variable' && d.depth === 1);
+  const folded = dumped.filter((d) => !d.attrs.has('DW_AT_location')).map((d) => d.attrs.get('DW_AT_name'));
+  assert.deepEqual(folded, ['"big"']);
+  const globals = info.scopes(LineTable.fromModule(module)!.addressesFor('vars.c', lineOf('checkpoint(3, &inner)'))[0]).globals;
+  assert.deepEqual(globals.map((v) => `"${v.name}"`), dumped.map((d) => d.attrs.get('DW_AT_name')));
+  const big = globals.find((v) => v.name === 'big')!;
+  assert.equal((await renderVariable(big, fakeFrame(new Uint8Array(16), {}))).value, '<optimized out>');
+});
+
 test('stripped and foreign DWARF: no DwarfInfo, clear DwarfErrors', () => {
   const stripped = parseModule(buildVars(['-O0']));
   assert.equal(DwarfInfo.fromModule(stripped), undefined);
