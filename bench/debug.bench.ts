@@ -2,7 +2,9 @@
 // `--app DIR`, e.g. examples/http-component-c) on the unikernel (QEMU TCG, microvm): the release
 // build as every run boots it, the debug build (what F5 builds: -O0 -g) as built, its instrumented
 // copy (DWARF's capture choice) with `wasm_debug=N` but no debugger, and with the debug adapter
-// (dist/debugAdapter.js) attached and idle (no breakpoint). The four run side by side and are loaded
+// (dist/debugAdapter.js) attached and idle (no breakpoint), and attached with one write data
+// breakpoint set (on linear-memory address 0, C's NULL, never written: what watching costs while
+// nothing fires). The five run side by side and are loaded
 // in turn, one wrk run each per round, so each round's ratios share the machine's load. Then, at a
 // function breakpoint (`--function`, default handle-hello): the round trip of a request to the
 // stop and of a Wasm `next`, and what showing a stop costs: the stack, then every Wasm frame's
@@ -88,6 +90,28 @@ async function debugSession(app: string, configure: (dc: DebugClient) => Promise
       await dc.stop();
     },
   };
+}
+
+/**
+ * The adapter launching `app` with one write data breakpoint on linear-memory address 0 (set at a
+ * stop in `o.function`, where linear memory exists), the function breakpoint gone, running.
+ */
+async function withDataBreakpoint(app: string, o: Options) {
+  const session = await debugSession(app, (dc) => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: o.function }] }));
+  const { dc, url } = session;
+  try {
+    let answer: Promise<Response> | undefined;
+    await roundTrip(dc, async () => void (answer = fetch(`${url}/hello`)));
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'wasm-data:0x0:4', accessType: 'write' }] });
+    if (!set.body.breakpoints[0].verified) throw new Error(`the data breakpoint was not set: ${set.body.breakpoints[0].message}`);
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId: 1 });
+    if ((await answer!).status !== 200) throw new Error('/hello did not answer 200 after the stop');
+    return session;
+  } catch (err) {
+    await session.end();
+    throw err;
+  }
 }
 
 /** Milliseconds from sending `request` to the stopped event it causes. */
@@ -179,13 +203,16 @@ async function main(): Promise<void> {
   const { path: instrumented } = WasmLevel.prepare(debug, dir, 'instrumented');
   const runs = [await plainRun(release, []), await plainRun(debug, []), await plainRun(instrumented, [WasmLevel.kernelArgument(program)])];
   const idle = await debugSession(debug, async () => undefined);
+  const watching = await withDataBreakpoint(debug, o);
   let hello;
   try {
     hello = await interleaved({
       releaseAsBuilt: runs[0]!.url, debugAsBuilt: runs[1]!.url, debugInstrumentedNoDebugger: runs[2]!.url, debugInstrumentedAttachedIdle: idle.url,
+      debugInstrumentedOneDataBreakpoint: watching.url,
     }, o);
   } finally {
     await idle.end();
+    await watching.end();
     for (const run of runs) await run.stop();
   }
   const steps = await stepTimes(debug, o);

@@ -188,6 +188,7 @@ export class RunControl {
   private async reportStop(reply: StopReply): Promise<void> {
     if (reply.kind !== 'signal') return;
     const wasm = this.target.wasm;
+    if (wasm && reply.reason === 'watch' && wasm.watchpoints.moved(reply.watchAddress)) return this.followMemory(reply, wasm);
     const watched = reply.reason?.endsWith('watch') ? wasm?.watchpoints.hit(reply.watchAddress) : undefined;
     if (wasm && watched?.length) return this.reportDataStop(reply, wasm, watched);
     if (wasm && reply.signal === 5 && (await this.atWasmTrap(reply).catch(() => false))) return this.reportWasmStop(reply, wasm);
@@ -268,6 +269,22 @@ export class RunControl {
       return;
     }
     this.host.stopped({ reason: 'data breakpoint', thread: reply.thread ?? this.target.threadIds[0], hitBreakpointIds: hit });
+  }
+
+  /**
+   * The kernel wrote where linear memory lies while the guest ran (a memory.grow moved it):
+   * the data breakpoints follow it, and the guest runs on without the user seeing a stop.
+   */
+  private async followMemory(reply: StopReply & { kind: 'signal' }, wasm: WasmLevel): Promise<void> {
+    const client = this.target.client;
+    try {
+      const { memoryBase, memorySize } = await wasm.read(client);
+      await wasm.watchpoints.follow(client, { base: memoryBase, size: memorySize });
+      const landed = await this.resume(reply.thread ?? this.target.threadIds[0], 'run');
+      if (landed) await this.reportStop(landed);
+    } catch (err) {
+      if (client.state !== 'closed') this.host.output(`uniwasm: following linear memory failed: ${(err as Error).message}\n`, 'stderr');
+    }
   }
 
   private stepContext(): StepContext {

@@ -78,17 +78,20 @@ test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from D
     assert.equal((await dc.dataBreakpointInfoRequest({ name: 'value.len', frameId: top })).body.dataId, info.dataId);
     const set = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.dataId, accessType: 'write' }] })).body.breakpoints;
     assert.equal(set[0].verified, true, set[0].message);
+    // Waiting for the stop before continuing: the stopped event may come in the same read as the response.
+    let stopped = waitStop(dc);
     await dc.continueRequest({ threadId: thread });
     let reason: string;
-    ({ thread, reason, stack } = await waitStop(dc));
+    ({ thread, reason, stack } = await stopped);
     assert.equal(reason, 'data breakpoint');
     assert.equal(stack[0].line, barLine('value.len ='), 'stopped at the line that wrote value.len');
     await dc.setDataBreakpointsRequest({ breakpoints: [] });
 
     // setVariable: the program stores 3 bytes of the body instead of 10.
     await dc.setBreakpointsRequest({ source: { path: DEMO_SOURCE }, breakpoints: [{ line: setLine }] });
+    stopped = waitStop(dc);
     await dc.continueRequest({ threadId: thread });
-    ({ thread, stack } = await waitStop(dc));
+    ({ thread, stack } = await stopped);
     assert.equal(stack[0].line, setLine);
     const valueNow = row(await scope(dc, stack[0].id, 'Locals'), 'value');
     assert.equal(valueNow.value, '"hello-vars"', 'a (ptr, len) payload shows as its text');

@@ -186,15 +186,20 @@ test('data breakpoints on linear memory: a write, then a read, each stops at the
   }
 });
 
-test('a data breakpoint follows linear memory when memory.grow moves it', async () => {
-  // 256 pages (16 MiB) more: the interpreter reallocates linear memory elsewhere in the kernel's heap.
-  const app = debugApp('grow-app', 'volatile int *watched = (volatile int *)1024;\n  __builtin_wasm_memory_grow(0, 256);\n  *watched = 7;');
+test('a data breakpoint follows linear memory when memory.grow moves it, running or stepped', async () => {
+  // 256 pages (16 MiB) more, twice: the interpreter reallocates linear memory elsewhere in the kernel's heap.
+  const grow = '__builtin_wasm_memory_grow(0, 256);';
+  const app = debugApp('grow-app', `volatile int *watched = (volatile int *)1024;\n  ${grow}\n  *watched = 7;\n  ${grow}\n  *watched = 8;`);
   const { dc, port, thread, answer } = await stoppedAtLine(app);
   /** The kernel address of linear memory at the current stop (the Memory scope's). */
   const memoryBase = async (): Promise<string> => {
     const memory = (await dc.scopesRequest({ frameId: (await frames(dc, thread))[0].id })).body.scopes.find((s) => s.name === 'Memory')!;
     const variables = (await dc.variablesRequest({ variablesReference: memory.variablesReference })).body.variables;
     return variables.find((v) => v.name === 'kernel address')!.value;
+  };
+  const watched = async (): Promise<number> => {
+    const memory = await dc.customRequest('readMemory', { memoryReference: 'wasm:0x400', offset: 0, count: 4 });
+    return Buffer.from(memory.body.data, 'base64').readInt32LE(0);
   };
   try {
     const before = await memoryBase();
@@ -203,15 +208,24 @@ test('a data breakpoint follows linear memory when memory.grow moves it', async 
     assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
     assert.ok(set.body.breakpoints[0].message!.endsWith(`at kernel address 0x${(BigInt(before) + 1024n).toString(16)}`), set.body.breakpoints[0].message);
 
-    // Over the grow: the next stop sees linear memory elsewhere, and the watchpoint moves with it.
-    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
-    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
-    assert.equal((await frames(dc, thread))[0].line, app.line + 2);
-    assert.notEqual(await memoryBase(), before, 'memory.grow moved linear memory');
+    // Running across the grow: no stop until the write, in the moved memory (the kernel tells the
+    // adapter at the grow, through a watchpoint on the mailbox's memory_base, and the watchpoint follows).
     const written = await stopAfter(dc, () => dc.continueRequest({ threadId: thread }));
     assert.equal(written.body.reason, 'data breakpoint');
     assert.deepEqual(written.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
     assert.equal((await frames(dc, thread))[0].line, app.line + 2, 'the line that wrote, in the moved memory');
+    assert.notEqual(await memoryBase(), before, 'memory.grow moved linear memory');
+    assert.equal(await watched(), 7);
+
+    // Stepped over the second grow: the watchpoint is where linear memory is at the next statement.
+    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: thread }));
+    assert.equal((await frames(dc, thread))[0].line, app.line + 4);
+    const again = await stopAfter(dc, () => dc.continueRequest({ threadId: thread }));
+    assert.equal(again.body.reason, 'data breakpoint');
+    assert.deepEqual(again.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    assert.equal((await frames(dc, thread))[0].line, app.line + 4, 'the line that wrote after the second grow');
+    assert.equal(await watched(), 8);
     await finish(dc, port, thread, answer, app.source);
   } finally {
     await dc.stop();

@@ -12,6 +12,11 @@
 //! writes a captured local's slot whenever the local is written. The probe hands each entering
 //! frame its row (its index in the shadow stack), and a stop exposes that memory's address.
 //!
+//! Version 3 keeps `memory_base` right while the app runs: the instrumented module calls the probe
+//! with [`MEMORY_GROWN`] after each `memory.grow`, and the mailbox's `memory_base`/`memory_size`
+//! are written whenever, and only when, they change. A debugger with data breakpoints watches
+//! `memory_base` (a gdbstub write watchpoint) and moves its watchpoints when linear memory moves.
+//!
 //! The platform owns the mailbox (a static at a symbol the debugger looks up) and the trap
 //! function; this module owns the logic, so that it runs on the host in `cargo test`.
 
@@ -23,7 +28,7 @@ use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
 
 /// `magic` once the mailbox is ready: "UWDB" read as a little-endian u32.
 pub const MAGIC: u32 = 0x4244_5755;
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Frames of the shadow call stack that are stored; deeper ones are only counted.
 pub const FRAME_CAPACITY: u32 = 1024;
 
@@ -34,6 +39,9 @@ pub const KIND_STATEMENT: u32 = 2;
 /// The stop an entry probe deferred (its argument is the entry site with kind 3): called by the
 /// instrumented function after it has stored its parameters, so that an entry stop shows them.
 pub const KIND_ENTRY_STOP: u32 = 3;
+/// The probe's argument right after a `memory.grow` of linear memory 0 (no site: kind 3 with an
+/// index beyond any site table): the mailbox learns where linear memory is now, without a stop.
+pub const MEMORY_GROWN: u32 = u32::MAX;
 
 /// `step_mode` values, written by the debugger.
 pub const STEP_RUN: u32 = 0;
@@ -137,7 +145,8 @@ pub struct DebugMailbox {
     pub reason: u32,
     /// wasmi's trap code, when `reason` is [`REASON_TRAP`].
     pub trap_code: u32,
-    /// Address and size of linear memory 0, refreshed before each stop.
+    /// Address and size of linear memory 0, refreshed before each stop and after each
+    /// `memory.grow`; written only when they change (a debugger's watchpoint on `memory_base` fires then).
     pub memory_base: u64,
     pub memory_size: u64,
     pub global_count: u32,
@@ -294,15 +303,21 @@ impl DebugPort {
     }
 
     /// The probe import: `site = index << 2 | kind`. Cheap unless it stops: a bit test and a
-    /// compare. `snapshot` runs only for a stop.
+    /// compare. `snapshot` runs only for a stop (and after a `memory.grow`).
     ///
     /// An entry does not stop here: it answers `row << 1 | stop`, `row` being the frame's row of
     /// value slots (its index in the shadow stack, [`FRAME_CAPACITY`] for deeper frames) and
     /// `stop` whether it must stop. The function then stores its parameters in its row and, when
     /// `stop` is 1, calls the probe again with kind [`KIND_ENTRY_STOP`], which stops as the entry
     /// would have. Other kinds answer 0.
+    ///
+    /// [`MEMORY_GROWN`] is no site: it only refreshes where linear memory lies.
     #[inline]
     pub fn probe(&self, site: u32, snapshot: impl FnOnce(&mut Snapshot<'_>)) -> u32 {
+        if site == MEMORY_GROWN {
+            self.memory_grown(snapshot);
+            return 0;
+        }
         let kind = site & 3;
         let mut depth = get!(self, depth);
         if kind == KIND_ENTRY_STOP {
@@ -387,10 +402,28 @@ impl DebugPort {
         let globals = unsafe { core::slice::from_raw_parts_mut(globals, count) };
         let mut s = Snapshot { globals, memory: (0, 0), values: (0, 0) };
         snapshot(&mut s);
-        set!(self, memory_base, s.memory.0);
-        set!(self, memory_size, s.memory.1);
+        self.set_memory(s.memory);
         set!(self, values, s.values.0);
         set!(self, values_size, s.values.1);
+    }
+
+    /// After a `memory.grow`: where linear memory lies now (the globals are left as they are).
+    fn memory_grown(&self, snapshot: impl FnOnce(&mut Snapshot<'_>)) {
+        let mut s = Snapshot { globals: &mut [], memory: (0, 0), values: (0, 0) };
+        snapshot(&mut s);
+        self.set_memory(s.memory);
+    }
+
+    /// Writes `memory_size` and `memory_base` only when they change: a debugger's write
+    /// watchpoint on `memory_base` then fires only when linear memory moved, and finds the new
+    /// size already there.
+    fn set_memory(&self, (base, size): (u64, u64)) {
+        if get!(self, memory_size) != size {
+            set!(self, memory_size, size);
+        }
+        if get!(self, memory_base) != base {
+            set!(self, memory_base, base);
+        }
     }
 
     /// Calls the trap function with `reason`. The debugger, stopped there, clears `step_mode`

@@ -24,6 +24,11 @@ export type SiteKind = 'entry' | 'exit' | 'statement';
 export const SITE_KIND_CODE: Record<SiteKind, number> = { entry: 0, exit: 1, statement: 2 };
 /** The probe's argument for the stop an entry deferred until its parameters are stored: the entry site with kind 3. */
 const ENTRY_STOP = 3;
+/**
+ * The probe's argument right after each `memory.grow`: no site (all bits set), it tells the kernel
+ * to note where linear memory lies now, which a grow may have moved (the data breakpoints follow it).
+ */
+export const MEMORY_GROWN = -1;
 
 export function siteIndex(site: number): number {
   return site >>> 2;
@@ -248,7 +253,8 @@ interface BodyContext {
  * branch to the function's own label (br, br_if, br_table at the outermost depth) lands before the
  * exit probe. `return` and tail calls leave directly: each gets an exit probe of its own.
  * The entry stores the captured parameters before its deferred stop (`if … call probe(entry | 3)`),
- * and each write of a captured local is followed by the store of its slot.
+ * each write of a captured local is followed by the store of its slot, and each `memory.grow` by
+ * the probe's MEMORY_GROWN (the grow's result stays on the stack under it).
  */
 function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Uint8Array {
   const w = new ByteWriter();
@@ -280,6 +286,7 @@ function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Ui
     }
     writeInstruction(w, module.bytes, ins, c.remap);
     if (ins.opcode === OP.localSet || ins.opcode === OP.localTee) c.slots.written(w, ins.localIndex!);
+    if (ins.opcode === OP.memoryGrow) probeStatement(MEMORY_GROWN);
   });
   return encode((out) => out.u32(w.length).bytes(w.toBytes()));
 }

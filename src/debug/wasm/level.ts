@@ -65,7 +65,7 @@ export class WasmLevel {
   /** The module's code for the Disassembly view. */
   readonly code: WasmCode;
   /** Data breakpoints on linear memory. */
-  readonly watchpoints = new WasmWatchpoints();
+  readonly watchpoints: WasmWatchpoints;
 
   constructor(
     readonly program: WasmProgram,
@@ -81,6 +81,7 @@ export class WasmLevel {
     }
     this.mailboxAddress = mailbox;
     this.trapAddress = trap;
+    this.watchpoints = new WasmWatchpoints(mailbox + BigInt(OFFSET.memoryBase));
     this.code = new WasmCode(program, (file) => this.sourcePath(file));
   }
 

@@ -7,11 +7,11 @@
 
 export const MAILBOX_SIZE = 112;
 export const MAILBOX_MAGIC = 0x4244_5755;
-export const MAILBOX_VERSION = 2;
+export const MAILBOX_VERSION = 3;
 export const FRAME_SIZE = 8;
 
-/** Byte offsets of the fields the adapter writes. */
-export const OFFSET = { stepMode: 40, stepDepth: 44 } as const;
+/** Byte offsets of the fields the adapter writes, and of memory_base, which it watches. */
+export const OFFSET = { stepMode: 40, stepDepth: 44, memoryBase: 56 } as const;
 
 export const STEP_MODE = { run: 0, into: 1, over: 2, out: 3, pause: 4 } as const;
 export type StepMode = keyof typeof STEP_MODE;

@@ -1,4 +1,4 @@
-// Data breakpoints on linear memory: addresses from expressions, gdbstub watchpoints where linear memory lies, re-armed when it moves.
+// Data breakpoints on linear memory: addresses from expressions, gdbstub watchpoints where linear memory lies, moved with it when it moves.
 import type { GdbClient, WatchpointType } from '../gdb/client';
 import type { BreakpointAnswer, DataAccess, DataBreakpointInfo } from '../model';
 import type { Mailbox } from './mailbox';
@@ -11,6 +11,12 @@ const DEFAULT_SIZE = 4;
 const Z_TYPE: Record<DataAccess, WatchpointType> = { write: 'write', read: 'read', readWrite: 'access' };
 /** What the gdbstub under TCG takes: Z2, Z3 and Z4. */
 const ACCESS_TYPES: DataAccess[] = ['write', 'read', 'readWrite'];
+/**
+ * The mailbox's memory_base, watched alone: a grow that leaves linear memory where it is stops
+ * nothing (its new size matters only to a watch past the end, which waits for the next Wasm stop),
+ * and 8 bytes is also what an x86 debug register can watch.
+ */
+const MEMORY_BASE_SIZE = 8;
 
 /**
  * A linear-memory address written as the user would: `0x1234`, `4660`, `&mem[0x1234]` or the
@@ -50,7 +56,7 @@ interface Watch {
   armedAt?: bigint;
 }
 
-/** Where linear memory lies now (the mailbox's memory_base and memory_size, refreshed at each probe stop). */
+/** Where linear memory lies now (the mailbox's memory_base and memory_size, refreshed at each probe stop and memory.grow). */
 export interface LinearMemory {
   base: bigint;
   size: bigint;
@@ -59,12 +65,19 @@ export interface LinearMemory {
 /**
  * The data breakpoints: each a gdbstub watchpoint (Z2 write, Z3 read, Z4 either) over its bytes
  * at `memory_base + address`, the kernel address where the interpreter keeps linear memory.
- * memory.grow may move linear memory; the kernel refreshes `memory_base` at each probe stop, and
- * `follow` moves the watchpoints there at each Wasm stop. Before the first stop that knows linear
- * memory (base 0: the instance is not there yet), they wait unarmed.
+ * memory.grow may move linear memory. The kernel rewrites the mailbox's `memory_size` and
+ * `memory_base` whenever, and only when, they change (after each grow, and at stops): while any
+ * data breakpoint is set, a write watchpoint on `memory_base` stops the guest when linear memory
+ * moved (`moved`), and `follow` puts the watchpoints where it is now. Before linear memory exists
+ * (base 0: the instance is not there yet), they wait unarmed.
  */
 export class WasmWatchpoints {
   private watches: Watch[] = [];
+  /** Whether the watchpoint on the mailbox's memory_base is in the stub. */
+  private watchingMemory = false;
+
+  /** `memoryBase`: the kernel address of the mailbox's memory_base. */
+  constructor(private readonly memoryBase: bigint) {}
 
   /** Replaces every data breakpoint; answers each request in order. */
   async replace(client: GdbClient, requests: { id: number; dataId: string; accessType?: DataAccess }[], memory: LinearMemory): Promise<BreakpointAnswer[]> {
@@ -81,15 +94,21 @@ export class WasmWatchpoints {
       this.watches.push(watch);
       answers.push(await this.arm(client, watch, memory));
     }
+    if (this.watches.length) await this.watchMemory(client);
     return answers;
   }
 
-  /** At a Wasm stop: puts the watchpoints where linear memory is now (it may have moved since they were set, or be there at last). */
+  /** Puts the watchpoints where linear memory is now (it may have moved since they were set, or be there at last). */
   async follow(client: GdbClient, memory: LinearMemory): Promise<void> {
     for (const watch of this.watches) {
       if (watch.armedAt === memory.base + BigInt(watch.address)) continue;
       await this.arm(client, watch, memory).catch(() => undefined);
     }
+  }
+
+  /** Whether a watchpoint stop at kernel address `hit` is the kernel writing where linear memory lies: it moved. */
+  moved(hit: bigint | undefined): boolean {
+    return this.watchingMemory && hit !== undefined && hit >= this.memoryBase && hit < this.memoryBase + BigInt(MEMORY_BASE_SIZE);
   }
 
   /** The ids of the data breakpoints a watchpoint stop at kernel address `hit` belongs to. */
@@ -105,11 +124,24 @@ export class WasmWatchpoints {
 
   /** Takes every watchpoint out of the stub. */
   async disarm(client: GdbClient): Promise<void> {
+    if (this.watchingMemory) {
+      await client.removeWatchpoint(this.memoryBase, MEMORY_BASE_SIZE, 'write').catch(() => undefined);
+      this.watchingMemory = false;
+    }
     for (const watch of this.watches) {
       if (watch.armedAt === undefined) continue;
       await client.removeWatchpoint(watch.armedAt, watch.size, Z_TYPE[watch.access]).catch(() => undefined);
       watch.armedAt = undefined;
     }
+  }
+
+  /**
+   * The watchpoint on the mailbox's memory_base: only while data breakpoints are set, since it
+   * slows every access to the mailbox's page (each probe's). Without it (the stub refused it) the
+   * watchpoints still follow linear memory at each Wasm stop.
+   */
+  private async watchMemory(client: GdbClient): Promise<void> {
+    await client.setWatchpoint(this.memoryBase, MEMORY_BASE_SIZE, 'write').then(() => (this.watchingMemory = true), () => undefined);
   }
 
   private async arm(client: GdbClient, watch: Watch, memory: LinearMemory): Promise<BreakpointAnswer> {

@@ -216,6 +216,24 @@ fn pause_stops_at_the_next_site_of_any_kind_and_an_exit_stop_keeps_its_frame() {
 }
 
 #[test]
+fn after_a_memory_grow_the_mailbox_says_where_linear_memory_is_without_a_stop() {
+    let (port, stops) = debugged(7, 1, &[]);
+    visit(&port, site(0, KIND_ENTRY), no_snapshot);
+    // Even a pause, which stops at any site, does not stop here: MEMORY_GROWN is no site.
+    // SAFETY: leaked mailbox, no reference held by the probe between calls.
+    unsafe { (*port.mailbox).step_mode = STEP_PAUSE };
+    let answer = port.probe(MEMORY_GROWN, |snap| {
+        assert!(snap.globals.is_empty(), "a grow reads no globals");
+        snap.memory = (0x40_0000, 17 * 65536);
+    });
+    assert_eq!(answer, 0);
+    let m = mailbox(&port);
+    assert!(stops.borrow().is_empty());
+    assert_eq!((m.stops, m.depth, m.current_site), (0, 1, site(0, KIND_ENTRY)), "the shadow stack is as it was");
+    assert_eq!((m.memory_base, m.memory_size), (0x40_0000, 17 * 65536));
+}
+
+#[test]
 fn frames_deeper_than_the_capacity_are_counted_not_stored() {
     let (port, _) = debugged(2, 0, &[]);
     for _ in 0..FRAME_CAPACITY + 5 {

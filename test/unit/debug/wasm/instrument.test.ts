@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  globalExportName, instrument, PROBE_FIELD, PROBE_MODULE, SITE_KIND_CODE, siteIndex, type InstrumentResult, type ProbeSite,
+  globalExportName, instrument, MEMORY_GROWN, PROBE_FIELD, PROBE_MODULE, SITE_KIND_CODE, siteIndex, type InstrumentResult, type ProbeSite,
 } from '../../../../src/debug/wasm/instrument';
 import { functionName, parseModule } from '../../../../src/debug/wasm/module';
 import { clangObject, clangWasm, FACT_C, validate, wat } from '../../../fixtures/debug/wasmTools';
@@ -159,6 +159,19 @@ test('a module without imports, types or exports gains them in the right place',
   const debug = await run(result.module);
   assert.deepEqual(describe(result, debug.trace).filter((k) => !k.includes(':')), ['entry noop', 'exit noop'], 'the start function ran');
   assert.equal(debug.exports[globalExportName(0)].value, 5);
+});
+
+test('each memory.grow is followed by the probe\'s MEMORY_GROWN, its result kept', async () => {
+  const original = wat(`(module (memory (export "memory") 1)
+    (func (export "grow") (param $pages i32) (result i32) (memory.grow (local.get $pages))))`);
+  const result = instrument(original, PROBES_ONLY);
+  validate(result.module);
+  const debug = await run(result.module);
+  assert.equal(debug.exports.grow(2), 1, 'the old size in pages, as without the probe');
+  assert.deepEqual(debug.trace.filter((site) => site === MEMORY_GROWN), [MEMORY_GROWN]);
+  assert.equal(debug.trace.at(-2), MEMORY_GROWN, 'after the grow, the exit next');
+  assert.equal(debug.exports.grow(1), 3);
+  assert.equal((debug.exports.memory as unknown as { buffer: ArrayBuffer }).buffer.byteLength, 4 * 65536);
 });
 
 test('refuses an instrumented module and a relocatable object', () => {

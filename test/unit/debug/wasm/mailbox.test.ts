@@ -21,7 +21,8 @@ test('mailbox: every field at its offset; problems named', () => {
 
   assert.equal(mailboxProblem(m, 17), undefined);
   assert.match(mailboxProblem(decodeMailbox(mailboxBytes({})), 17)!, /not set up/);
-  assert.match(mailboxProblem({ ...m, version: 1 }, 17)!, /version 1; this adapter reads version 2/);
+  assert.match(mailboxProblem({ ...m, version: 1 }, 17)!, /version 1; this adapter reads version 3/);
+  assert.match(mailboxProblem({ ...m, version: 2 }, 17)!, /version 2; this adapter reads version 3/, 'version 2 knows no MEMORY_GROWN');
   assert.match(mailboxProblem(m, 18)!, /17 probe sites, the instrumented module has 18/);
   assert.equal(trapName(1), 'out-of-bounds memory access');
   assert.equal(trapName(0xffff_ffff), 'host function failed');

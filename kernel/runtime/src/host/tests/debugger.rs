@@ -12,12 +12,17 @@ use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
+fn edit(wat: String, from: &str, to: &str) -> String {
+    assert!(wat.contains(from), "demo.wat has {from}");
+    wat.replacen(from, to, 1)
+}
+
 fn instrumented_demo() -> Vec<u8> {
+    wat::parse_str(instrumented_demo_wat()).unwrap()
+}
+
+fn instrumented_demo_wat() -> String {
     let wat = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/demo.wat")).unwrap();
-    let edit = |wat: String, from: &str, to: &str| {
-        assert!(wat.contains(from), "demo.wat has {from}");
-        wat.replacen(from, to, 1)
-    };
     let wat = edit(wat, "(module\n", "(module\n  (import \"uniwasm:debug\" \"probe\" (func $probe (param i32) (result i32)))\n");
     let wat = edit(wat, "(memory (export \"memory\") 1)", "(memory (export \"memory\") 1)\n  (memory $values (export \"uniwasm:debug.values\") 1)");
     let wat = edit(wat, "(global $heap (mut i32) (i32.const 4096))", "(global $heap (export \"uniwasm:debug.global.0\") (mut i32) (i32.const 4096))");
@@ -30,8 +35,7 @@ fn instrumented_demo() -> Vec<u8> {
     (drop (call $probe (i32.const 6)))
     (call $respond (i32.const 200) (i32.const 160) (i32.const 12)) (drop (call $probe (i32.const 9))))");
     let trap = "(result i32)\n    (drop (call $probe (i32.const 12))) (drop (call $probe (i32.const 18))) unreachable)";
-    let wat = edit(wat, "(result i32)\n    unreachable)", trap);
-    wat::parse_str(wat).unwrap()
+    edit(wat, "(result i32)\n    unreachable)", trap)
 }
 
 fn get(app: &mut crate::host::App, path: &str) -> crate::http::Response {
@@ -46,8 +50,12 @@ fn get(app: &mut crate::host::App, path: &str) -> crate::http::Response {
 }
 
 fn load(debug: Option<DebugPort>) -> Result<crate::host::App, crate::host::LoadError> {
+    load_module(&instrumented_demo(), debug)
+}
+
+fn load_module(module: &[u8], debug: Option<DebugPort>) -> Result<crate::host::App, crate::host::LoadError> {
     let config = crate::host::AppConfig { debug, ..crate::host::AppConfig::default() };
-    crate::host::App::load(&instrumented_demo(), Box::new(crate::kv::MemoryStore::default()), config)
+    crate::host::App::load(module, Box::new(crate::kv::MemoryStore::default()), config)
 }
 
 #[test]
@@ -102,4 +110,20 @@ fn a_trap_stops_with_its_code_and_the_trapping_frame() {
     assert_eq!(mailbox(&port).depth, 0);
     // The poisoned instance restarts (init runs again) and serves the next request.
     assert_eq!(get(&mut app, "/hello").status, 200);
+}
+
+#[test]
+fn a_memory_grow_tells_the_mailbox_where_linear_memory_is_now_without_a_stop() {
+    // handle-hello grows linear memory by 255 pages after its statement, and calls the probe with
+    // MEMORY_GROWN as the instrumenter has it do after each memory.grow.
+    let grown = "(drop (call $probe (i32.const 6)))";
+    let wat = edit(instrumented_demo_wat(), grown, "(drop (call $probe (i32.const 6))) (drop (memory.grow (i32.const 255))) (drop (call $probe (i32.const -1)))");
+    let (port, stops) = port_with(5, |m| m.step_mode = STEP_RUN);
+    let mut app = load_module(&wat::parse_str(wat).unwrap(), Some(port)).unwrap();
+    assert_eq!(get(&mut app, "/hello").status, 200);
+    let m = mailbox(&port);
+    assert_eq!(m.stops, 1, "the ready stop only");
+    assert_eq!(m.memory_size, 256 * 65536);
+    assert_ne!(m.memory_base, 0);
+    assert_eq!(stops.borrow().len(), 1);
 }
