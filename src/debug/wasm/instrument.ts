@@ -254,12 +254,15 @@ interface BodyContext {
  * exit probe. `return` and tail calls leave directly: each gets an exit probe of its own.
  * The entry stores the captured parameters before its deferred stop (`if … call probe(entry | 3)`),
  * each write of a captured local is followed by the store of its slot, and each `memory.grow` by
- * the probe's MEMORY_GROWN (the grow's result stays on the stack under it).
+ * the probe's MEMORY_GROWN (the grow's result stays on the stack under it). After a statement's
+ * or the entry's stop the function reloads its captured locals when the probe answers 1.
  */
 function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Uint8Array {
   const w = new ByteWriter();
   const callProbe = (site: number) => w.byte(OP.i32Const).s32(site).byte(OP.call).u32(c.probe);
   const probeStatement = (site: number) => callProbe(site).byte(OP.drop);
+  // A statement's or an entry's stop answers 1 when the debugger changed a local of this frame: reload them.
+  const probeStop = (site: number) => { callProbe(site); c.slots.afterStop(w); };
   if (c.slots.captures) {
     w.u32(body.locals.length + 1);
     for (const group of body.locals) w.u32(group.count).byte(group.type);
@@ -269,12 +272,12 @@ function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Ui
   callProbe(entry);
   c.slots.enter(w);
   w.byte(OP.if).byte(0x40);
-  probeStatement(entry | ENTRY_STOP);
+  probeStop(entry | ENTRY_STOP);
   w.byte(OP.end);
   w.byte(OP.block).bytes(c.blockType);
   const last = body.instructions.length - 1;
   body.instructions.forEach((ins, i) => {
-    if (c.isStatement(i)) probeStatement(c.addSite('statement', body, ins.offset));
+    if (c.isStatement(i)) probeStop(c.addSite('statement', body, ins.offset));
     if (i === last) {
       w.byte(OP.end);
       probeStatement(c.addSite('exit', body, ins.offset));

@@ -120,11 +120,34 @@ export class FrameSlots {
     if (this.slotOf.has(index)) this.store(w, index);
   }
 
+  /**
+   * After a probe that can stop, whose answer is on the stack: when it is 1 (the debugger wrote
+   * a slot of this frame at the stop, mailbox v4), every captured local is reloaded from its slot.
+   * A function that captures nothing just drops the answer.
+   */
+  afterStop(w: ByteWriter): void {
+    if (!this.captures) {
+      w.byte(OP.drop);
+      return;
+    }
+    w.byte(OP.if).byte(0x40);
+    this.locals.forEach((l, slot) => {
+      w.byte(OP.localGet).u32(this.rowLocal);
+      this.memarg(w, LOADS[l.type], slot);
+      w.byte(OP.localSet).u32(l.index);
+    });
+    w.byte(OP.end);
+  }
+
   private store(w: ByteWriter, index: number): void {
     const slot = this.slotOf.get(index)!;
-    const { opcode, align } = STORES[this.locals[slot].type];
-    w.byte(OP.localGet).u32(this.rowLocal).byte(OP.localGet).u32(index).byte(opcode);
-    // memarg: bit 6 of the alignment field says a memory index follows (multi-memory).
+    w.byte(OP.localGet).u32(this.rowLocal).byte(OP.localGet).u32(index);
+    this.memarg(w, STORES[this.locals[slot].type], slot);
+  }
+
+  /** A load or store of `slot` in the row: its opcode and memarg (bit 6 of the alignment field says a memory index follows: multi-memory). */
+  private memarg(w: ByteWriter, { opcode, align }: Access, slot: number): void {
+    w.byte(opcode);
     const memory = this.slots.memory!;
     if (memory === 0) w.u32(align);
     else w.u32(align | 0x40).u32(memory);
@@ -132,7 +155,18 @@ export class FrameSlots {
   }
 }
 
-/** The store of each numeric type: i32.store, i64.store, f32.store, f64.store with natural alignment (log2). */
-const STORES: Record<number, { opcode: number; align: number }> = {
+interface Access {
+  opcode: number;
+  /** log2 of the natural alignment. */
+  align: number;
+}
+
+/** The store of each numeric type: i32.store, i64.store, f32.store, f64.store with natural alignment. */
+const STORES: Record<number, Access> = {
   0x7f: { opcode: 0x36, align: 2 }, 0x7e: { opcode: 0x37, align: 3 }, 0x7d: { opcode: 0x38, align: 2 }, 0x7c: { opcode: 0x39, align: 3 },
+};
+
+/** The load of each: i32.load, i64.load, f32.load, f64.load. */
+const LOADS: Record<number, Access> = {
+  0x7f: { opcode: 0x28, align: 2 }, 0x7e: { opcode: 0x29, align: 3 }, 0x7d: { opcode: 0x2a, align: 2 }, 0x7c: { opcode: 0x2b, align: 3 },
 };

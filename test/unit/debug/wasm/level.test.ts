@@ -19,7 +19,7 @@ const noReference = () => 0;
 function kernelSymbols(): ElfSymbols {
   const dir = scratchDir();
   writeFileSync(join(dir, 'k.c'), `
-    struct mailbox { unsigned char bytes[112]; };
+    struct mailbox { unsigned char bytes[120]; };
     struct mailbox UNIWASM_DEBUG;
     __attribute__((noinline)) void uniwasm_debug_trap(void) { __asm__ volatile("" ::: "memory"); }
     int main(void) { uniwasm_debug_trap(); return UNIWASM_DEBUG.bytes[0]; }
