@@ -213,3 +213,37 @@ test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setV
   await shown();
   assert.ok(reads > 0, 'a new stop reads its rows');
 });
+
+test('WasmLevel: setting a variable in a Wasm local writes its value slot and locals_written; a caller\'s is refused', async () => {
+  const symbols = kernelSymbols();
+  const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
+  // At -O2, fact's `n` is Wasm local 0 at its entry.
+  const program = new WasmProgram(clangWasm(FACT_C, ['-O2', '-g']));
+  const wasm = new WasmLevel(program, symbols, scratchDir());
+  const memory = new Memory();
+  const client = memory.client() as unknown as GdbClient;
+  const [fact] = program.functionsNamed('fact');
+  const entry = program.entrySite(fact)!.site;
+  // Two frames of fact, both at the entry (as a recursion would be), n = 5 in the top one's slot 0 and 6 in the caller's.
+  const frames = Buffer.alloc(16);
+  for (const at of [0, 4, 8, 12]) frames.writeUInt32LE(entry, at);
+  memory.write(READY.frames!, frames);
+  const { rowSize } = program.values;
+  const slot = program.capturedLocals(fact).findIndex((l) => l.index === 0);
+  assert.ok(slot >= 0, 'n (local 0) is captured');
+  const values = Buffer.alloc(2 * rowSize);
+  values.writeUInt32LE(6, slot * 8);
+  values.writeUInt32LE(5, rowSize + slot * 8);
+  memory.write(0x50_0000n, values);
+  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 2, values: 0x50_0000n, valuesSize: BigInt(1025 * rowSize) }));
+  wasm.stop = { mailbox: await wasm.read(client) };
+
+  const args = (depth: number) => ({ kind: 'dwarfScope', depth, which: 'args' } as const);
+  assert.equal(await wasm.setDwarfVariable(client, wasm.stop, args(1), 'n', '2 * 21'), '42');
+  assert.equal(memory.read(0x50_0000n + BigInt(rowSize + slot * 8), 4).readUInt32LE(0), 42, 'the top frame\'s slot');
+  assert.equal(memory.read(mailboxAt + 112n, 4).readUInt32LE(0), 1, 'locals_written');
+  const shown = await wasm.variables(client, wasm.stop, args(1), noReference);
+  assert.equal(shown.find((v) => v.name === 'n')?.value, '42', 'read back');
+  await assert.rejects(wasm.setDwarfExpression(client, wasm.stop, 0, 'n', '1'), /n lives in Wasm local 0 of a caller's frame: set it when that frame is on top/);
+  assert.equal(memory.read(0x50_0000n + BigInt(slot * 8), 4).readUInt32LE(0), 6, 'the caller\'s slot unchanged');
+});
