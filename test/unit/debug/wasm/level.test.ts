@@ -161,13 +161,16 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   assert.equal(rooted.sourcePath('/abs/prog.c'), '/abs/prog.c');
 });
 
-test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setVariable, a setExpression or a memory write they show the new value', async () => {
+/** The Wasm level of FACT_C built at `optimize` -g, on a kernel ELF's symbols, with an empty guest memory. */
+function factLevel(optimize: string): { mailboxAt: bigint; program: WasmProgram; wasm: WasmLevel; memory: Memory } {
   const symbols = kernelSymbols();
-  const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
+  const program = new WasmProgram(clangWasm(FACT_C, [optimize, '-g']));
+  return { mailboxAt: symbols.lookup('UNIWASM_DEBUG')[0].address, program, wasm: new WasmLevel(program, symbols, scratchDir()), memory: new Memory() };
+}
+
+test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setVariable, a setExpression or a memory write they show the new value', async () => {
   // DWARF's capture: fact's params and its frame base (-O0 keeps r and i in linear memory).
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
-  const wasm = new WasmLevel(program, symbols, scratchDir());
-  const memory = new Memory();
+  const { mailboxAt, program, wasm, memory } = factLevel('-O0');
   let reads = 0;
   const client = { ...memory.client(), readMemory: (address: bigint, length: number) => (reads++, memory.read(address, length)) } as unknown as GdbClient;
 
@@ -215,12 +218,8 @@ test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setV
 });
 
 test('WasmLevel: setting a variable in a Wasm local writes its value slot and locals_written; a caller\'s is refused', async () => {
-  const symbols = kernelSymbols();
-  const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
   // At -O2, fact's `n` is Wasm local 0 at its entry.
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O2', '-g']));
-  const wasm = new WasmLevel(program, symbols, scratchDir());
-  const memory = new Memory();
+  const { mailboxAt, program, wasm, memory } = factLevel('-O2');
   const client = memory.client() as unknown as GdbClient;
   const [fact] = program.functionsNamed('fact');
   const entry = program.entrySite(fact)!.site;
