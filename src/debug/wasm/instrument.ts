@@ -3,7 +3,7 @@ import { ByteReader, ByteWriter, encode } from './bytes';
 import { LineTable } from './dwarfLine';
 import { OP, opensBlock, readInstruction, type Instruction } from './instructions';
 import { codeSectionStart, functionName, functionType, parseModule, SECTION, SECTION_ORDER, type FunctionBody, type WasmModule } from './module';
-import { FrameSlots, localTypes, planSlots, VALUES_EXPORT, valuesMemoryType, type CaptureChoice, type ValueSlots } from './values';
+import { FrameSlots, localTypes, planSlots, reloadBody, VALUES_EXPORT, valuesMemoryType, type CaptureChoice, type ValueSlots } from './values';
 
 /**
  * Rewrites a module for Wasm-level debugging: one imported probe function `(i32 site) -> (i32)` is
@@ -123,13 +123,20 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
     ? new Set(lines.rows.filter((r) => r.isStmt && !r.endSequence).map((r) => r.address + codeBase))
     : undefined;
 
+  // Each capturing function gets a reloader, appended after the defined functions: (i32 row) -> its captured locals.
+  const reloaders = module.bodies.filter((body) => values.captured.has(body.funcIndex)).map((body, i) => {
+    const locals = values.captured.get(body.funcIndex)!;
+    return { funcIndex: body.funcIndex, index: probe + 1 + module.bodies.length + i, type: typeIndexOf([0x7f], locals.map((l) => l.type)), body: reloadBody(values, locals) };
+  });
+  const reloaderOf = new Map(reloaders.map((r) => [r.funcIndex, r.index]));
   const bodies = module.bodies.map((body) => {
     const results = functionType(module, body.funcIndex).results;
     const blockType = results.length === 0 ? [0x40] : results.length === 1 ? results : encode((w) => w.s32(typeIndexOf([], results)));
     const types = localTypes(module, body);
-    const slots = new FrameSlots(values, values.captured.get(body.funcIndex) ?? [], types.length, functionType(module, body.funcIndex).params.length);
+    const slots = new FrameSlots(values, values.captured.get(body.funcIndex) ?? [], types.length, functionType(module, body.funcIndex).params.length, reloaderOf.get(body.funcIndex));
     return rewriteBody(module, body, { probe, remap, blockType, addSite, isStatement: statementChooser(body, statementAddresses), slots });
   });
+  bodies.push(...reloaders.map((r) => encode((w) => w.u32(r.body.length).bytes(r.body))));
 
   const out = new ByteWriter().bytes(module.bytes.subarray(0, 8));
   const emit = (id: number, payload: Uint8Array) => out.byte(id).u32(payload.length).bytes(payload);
@@ -197,6 +204,15 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
           if (!wroteMemory) valuesMemoryType(values, w);
         }));
         wroteMemory = true;
+        break;
+      }
+      case SECTION.function: {
+        const r = new ByteReader(module.bytes, section.start, section.end);
+        const count = r.u32();
+        emit(section.id, encode((w) => {
+          w.u32(count + reloaders.length).bytes(module.bytes.subarray(r.offset, section.end));
+          for (const reloader of reloaders) w.u32(reloader.type);
+        }));
         break;
       }
       case SECTION.global:

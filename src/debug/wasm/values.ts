@@ -1,5 +1,5 @@
 // The instrumented module's value slots: which Wasm locals each function captures, their memory, and the code that stores them.
-import { ByteReader, type ByteWriter } from './bytes';
+import { ByteReader, ByteWriter } from './bytes';
 import { OP } from './instructions';
 import { functionType, SECTION, type FunctionBody, type WasmModule } from './module';
 
@@ -87,7 +87,14 @@ export class FrameSlots {
   readonly rowLocal: number;
   private readonly slotOf = new Map<number, number>();
 
-  constructor(private readonly slots: ValueSlots, private readonly locals: CapturedLocal[], localCount: number, private readonly paramCount: number) {
+  constructor(
+    private readonly slots: ValueSlots,
+    private readonly locals: CapturedLocal[],
+    localCount: number,
+    private readonly paramCount: number,
+    /** The function that answers this function's slots (`reloadBody`), by index in the rewritten module; undefined when it captures nothing. */
+    private readonly reloader?: number,
+  ) {
     this.rowLocal = localCount;
     locals.forEach((l, slot) => this.slotOf.set(l.index, slot));
   }
@@ -122,37 +129,47 @@ export class FrameSlots {
 
   /**
    * After a probe that can stop, whose answer is on the stack: when it is 1 (the debugger wrote
-   * a slot of this frame at the stop, mailbox v4), every captured local is reloaded from its slot.
-   * A function that captures nothing just drops the answer.
+   * a slot of this frame at the stop, mailbox v4), every captured local is reloaded from its slot
+   * (the reloader answers them all, the last on top). A function that captures nothing drops the answer.
    */
   afterStop(w: ByteWriter): void {
     if (!this.captures) {
       w.byte(OP.drop);
       return;
     }
-    w.byte(OP.if).byte(0x40);
-    this.locals.forEach((l, slot) => {
-      w.byte(OP.localGet).u32(this.rowLocal);
-      this.memarg(w, LOADS[l.type], slot);
-      w.byte(OP.localSet).u32(l.index);
-    });
+    w.byte(OP.if).byte(0x40).byte(OP.localGet).u32(this.rowLocal).byte(OP.call).u32(this.reloader!);
+    for (const l of [...this.locals].reverse()) w.byte(OP.localSet).u32(l.index);
     w.byte(OP.end);
   }
 
   private store(w: ByteWriter, index: number): void {
     const slot = this.slotOf.get(index)!;
     w.byte(OP.localGet).u32(this.rowLocal).byte(OP.localGet).u32(index);
-    this.memarg(w, STORES[this.locals[slot].type], slot);
+    slotAccess(w, STORES[this.locals[slot].type], this.slots.memory!, slot);
   }
+}
 
-  /** A load or store of `slot` in the row: its opcode and memarg (bit 6 of the alignment field says a memory index follows: multi-memory). */
-  private memarg(w: ByteWriter, { opcode, align }: Access, slot: number): void {
-    w.byte(opcode);
-    const memory = this.slots.memory!;
-    if (memory === 0) w.u32(align);
-    else w.u32(align | 0x40).u32(memory);
-    w.u32(slot * SLOT_SIZE);
-  }
+/**
+ * The body of a function's reloader, of type `(i32 row) -> (the captured locals' types)`: the
+ * row's slots, in slot order. One per capturing function, so that each statement site carries a
+ * call and the `local.set`s, not every load.
+ */
+export function reloadBody(slots: ValueSlots, locals: CapturedLocal[]): Uint8Array {
+  const w = new ByteWriter().u32(0);
+  locals.forEach((l, slot) => {
+    w.byte(OP.localGet).u32(0);
+    slotAccess(w, LOADS[l.type], slots.memory!, slot);
+  });
+  w.byte(OP.end);
+  return w.toBytes();
+}
+
+/** A load or store of `slot` of a row: its opcode and memarg (bit 6 of the alignment field says a memory index follows: multi-memory). */
+function slotAccess(w: ByteWriter, { opcode, align }: Access, memory: number, slot: number): void {
+  w.byte(opcode);
+  if (memory === 0) w.u32(align);
+  else w.u32(align | 0x40).u32(memory);
+  w.u32(slot * SLOT_SIZE);
 }
 
 interface Access {
