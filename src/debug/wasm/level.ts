@@ -501,11 +501,11 @@ export class WasmLevel {
  * sentence naming it; undefined when it can: the frame must be the one the probe stopped in, at a
  * statement or its entry (the function goes on and reloads its locals), stored in the shadow stack.
  */
-export function localWriteProblem(m: Mailbox, stop: WasmStop, depth: number, stored: number, kind: string | undefined): string | undefined {
+function localWriteProblem(m: Mailbox, stop: WasmStop, depth: number, stored: number, kind: string | undefined): string | undefined {
   if (stopReason(m) === 'trap') return 'of a function that trapped: it does not go on';
   if (stop.watch) return 'and the stop is a data breakpoint\'s, inside an instruction: step to a statement first';
   if (depth < stored - 1) return 'of a caller\'s frame: set it when that frame is on top';
-  if (m.depth > m.frameCapacity) return `of a frame deeper than the ${m.frameCapacity} the debugger keeps apart`;
+  if (m.depth > m.frameCapacity) return `of a frame deeper than the ${m.frameCapacity} that have value slots of their own`;
   if (kind === 'exit') return 'and the function is returning: its locals are no longer read';
   return undefined;
 }
