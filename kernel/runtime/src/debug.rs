@@ -17,6 +17,11 @@
 //! are written whenever, and only when, they change. A debugger with data breakpoints watches
 //! `memory_base` (a gdbstub write watchpoint) and moves its watchpoints when linear memory moves.
 //!
+//! Version 4 lets the debugger change a Wasm local of the frame a stop is in: it writes the local's
+//! value slot and sets `locals_written`; the probe that stopped clears the flag and answers 1, and
+//! the instrumented function then reloads its captured locals from their slots. Nothing is read
+//! or answered when the probe does not stop.
+//!
 //! The platform owns the mailbox (a static at a symbol the debugger looks up) and the trap
 //! function; this module owns the logic, so that it runs on the host in `cargo test`.
 
@@ -28,7 +33,7 @@ use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
 
 /// `magic` once the mailbox is ready: "UWDB" read as a little-endian u32.
 pub const MAGIC: u32 = 0x4244_5755;
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Frames of the shadow call stack that are stored; deeper ones are only counted.
 pub const FRAME_CAPACITY: u32 = 1024;
 
@@ -160,12 +165,15 @@ pub struct DebugMailbox {
     /// stop; 0, 0 when the module captures no locals.
     pub values: u64,
     pub values_size: u64,
+    /// Set by the debugger at a stop after it wrote a value slot of the stopped frame; the probe
+    /// clears it when the stop ends and answers 1, so that the function reloads its locals.
+    pub locals_written: u32,
 }
 
 // The adapter reads the mailbox by these offsets (src/debug/wasm/mailbox.ts).
 const _: () = {
     assert!(size_of::<Frame>() == 8);
-    assert!(size_of::<DebugMailbox>() == 112);
+    assert!(size_of::<DebugMailbox>() == 120);
     assert!(offset_of!(DebugMailbox, magic) == 0);
     assert!(offset_of!(DebugMailbox, version) == 4);
     assert!(offset_of!(DebugMailbox, site_count) == 8);
@@ -186,6 +194,7 @@ const _: () = {
     assert!(offset_of!(DebugMailbox, stops) == 88);
     assert!(offset_of!(DebugMailbox, values) == 96);
     assert!(offset_of!(DebugMailbox, values_size) == 104);
+    assert!(offset_of!(DebugMailbox, locals_written) == 112);
 };
 
 impl DebugMailbox {
@@ -212,6 +221,7 @@ impl DebugMailbox {
             stops: 0,
             values: 0,
             values_size: 0,
+            locals_written: 0,
         }
     }
 }
@@ -309,7 +319,8 @@ impl DebugPort {
     /// value slots (its index in the shadow stack, [`FRAME_CAPACITY`] for deeper frames) and
     /// `stop` whether it must stop. The function then stores its parameters in its row and, when
     /// `stop` is 1, calls the probe again with kind [`KIND_ENTRY_STOP`], which stops as the entry
-    /// would have. Other kinds answer 0.
+    /// would have. A statement, an exit or an entry stop answers 1 when the debugger wrote a value
+    /// slot of this frame during its stop (`locals_written`, cleared here), else 0.
     ///
     /// [`MEMORY_GROWN`] is no site: it only refreshes where linear memory lies.
     #[inline]
@@ -325,7 +336,7 @@ impl DebugPort {
             set!(self, current_site, entry);
             if let Some(reason) = self.stop_reason(entry, KIND_ENTRY, depth) {
                 self.refresh(snapshot);
-                self.stop(reason);
+                return self.stop(reason);
             }
             return 0;
         }
@@ -339,16 +350,17 @@ impl DebugPort {
         }
         self.set_frame(depth, |f| f.site = site);
         set!(self, current_site, site);
+        let mut written = 0;
         if let Some(reason) = self.stop_reason(site, kind, depth) {
             self.refresh(snapshot);
-            self.stop(reason);
+            written = self.stop(reason);
         }
         if kind == KIND_EXIT {
             // After the stop: an exit stop still shows its frame.
             let depth = get!(self, depth);
             set!(self, depth, depth.saturating_sub(1));
         }
-        0
+        written
     }
 
     /// A call into the module ended in a trap (or a host function failed inside it): stops with
@@ -427,12 +439,18 @@ impl DebugPort {
     }
 
     /// Calls the trap function with `reason`. The debugger, stopped there, clears `step_mode`
-    /// or sets a new one before resuming.
-    fn stop(&self, reason: u32) {
+    /// or sets a new one before resuming. Answers 1 when the debugger wrote a value slot of the
+    /// stopped frame meanwhile (`locals_written`, cleared so that no later stop sees it), else 0.
+    fn stop(&self, reason: u32) -> u32 {
         set!(self, reason, reason);
         let stops = get!(self, stops);
         set!(self, stops, stops + 1);
         (self.trap)();
+        let written = get!(self, locals_written);
+        if written != 0 {
+            set!(self, locals_written, 0);
+        }
+        (written != 0) as u32
     }
 }
 

@@ -3,7 +3,7 @@ import { ByteReader, ByteWriter, encode } from './bytes';
 import { LineTable } from './dwarfLine';
 import { OP, opensBlock, readInstruction, type Instruction } from './instructions';
 import { codeSectionStart, functionName, functionType, parseModule, SECTION, SECTION_ORDER, type FunctionBody, type WasmModule } from './module';
-import { FrameSlots, localTypes, planSlots, VALUES_EXPORT, valuesMemoryType, type CaptureChoice, type ValueSlots } from './values';
+import { FrameSlots, localTypes, planSlots, reloadBody, VALUES_EXPORT, valuesMemoryType, type CaptureChoice, type ValueSlots } from './values';
 
 /**
  * Rewrites a module for Wasm-level debugging: one imported probe function `(i32 site) -> (i32)` is
@@ -123,13 +123,20 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
     ? new Set(lines.rows.filter((r) => r.isStmt && !r.endSequence).map((r) => r.address + codeBase))
     : undefined;
 
+  // Each capturing function gets a reloader, appended after the defined functions: (i32 row) -> its captured locals.
+  const reloaders = module.bodies.filter((body) => values.captured.has(body.funcIndex)).map((body, i) => {
+    const locals = values.captured.get(body.funcIndex)!;
+    return { funcIndex: body.funcIndex, index: probe + 1 + module.bodies.length + i, type: typeIndexOf([0x7f], locals.map((l) => l.type)), body: reloadBody(values, locals) };
+  });
+  const reloaderOf = new Map(reloaders.map((r) => [r.funcIndex, r.index]));
   const bodies = module.bodies.map((body) => {
     const results = functionType(module, body.funcIndex).results;
     const blockType = results.length === 0 ? [0x40] : results.length === 1 ? results : encode((w) => w.s32(typeIndexOf([], results)));
     const types = localTypes(module, body);
-    const slots = new FrameSlots(values, values.captured.get(body.funcIndex) ?? [], types.length, functionType(module, body.funcIndex).params.length);
+    const slots = new FrameSlots(values, values.captured.get(body.funcIndex) ?? [], types.length, functionType(module, body.funcIndex).params.length, reloaderOf.get(body.funcIndex));
     return rewriteBody(module, body, { probe, remap, blockType, addSite, isStatement: statementChooser(body, statementAddresses), slots });
   });
+  bodies.push(...reloaders.map((r) => encode((w) => w.u32(r.body.length).bytes(r.body))));
 
   const out = new ByteWriter().bytes(module.bytes.subarray(0, 8));
   const emit = (id: number, payload: Uint8Array) => out.byte(id).u32(payload.length).bytes(payload);
@@ -199,6 +206,15 @@ export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): 
         wroteMemory = true;
         break;
       }
+      case SECTION.function: {
+        const r = new ByteReader(module.bytes, section.start, section.end);
+        const count = r.u32();
+        emit(section.id, encode((w) => {
+          w.u32(count + reloaders.length).bytes(module.bytes.subarray(r.offset, section.end));
+          for (const reloader of reloaders) w.u32(reloader.type);
+        }));
+        break;
+      }
       case SECTION.global:
         emit(section.id, rewriteGlobals(module.bytes, section.start, section.end, remap));
         break;
@@ -254,12 +270,15 @@ interface BodyContext {
  * exit probe. `return` and tail calls leave directly: each gets an exit probe of its own.
  * The entry stores the captured parameters before its deferred stop (`if … call probe(entry | 3)`),
  * each write of a captured local is followed by the store of its slot, and each `memory.grow` by
- * the probe's MEMORY_GROWN (the grow's result stays on the stack under it).
+ * the probe's MEMORY_GROWN (the grow's result stays on the stack under it). After a statement's
+ * or the entry's stop the function reloads its captured locals when the probe answers 1.
  */
 function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Uint8Array {
   const w = new ByteWriter();
   const callProbe = (site: number) => w.byte(OP.i32Const).s32(site).byte(OP.call).u32(c.probe);
   const probeStatement = (site: number) => callProbe(site).byte(OP.drop);
+  // A statement's or an entry's stop answers 1 when the debugger changed a local of this frame: reload them.
+  const probeStop = (site: number) => { callProbe(site); c.slots.afterStop(w); };
   if (c.slots.captures) {
     w.u32(body.locals.length + 1);
     for (const group of body.locals) w.u32(group.count).byte(group.type);
@@ -269,12 +288,12 @@ function rewriteBody(module: WasmModule, body: FunctionBody, c: BodyContext): Ui
   callProbe(entry);
   c.slots.enter(w);
   w.byte(OP.if).byte(0x40);
-  probeStatement(entry | ENTRY_STOP);
+  probeStop(entry | ENTRY_STOP);
   w.byte(OP.end);
   w.byte(OP.block).bytes(c.blockType);
   const last = body.instructions.length - 1;
   body.instructions.forEach((ins, i) => {
-    if (c.isStatement(i)) probeStatement(c.addSite('statement', body, ins.offset));
+    if (c.isStatement(i)) probeStop(c.addSite('statement', body, ins.offset));
     if (i === last) {
       w.byte(OP.end);
       probeStatement(c.addSite('exit', body, ins.offset));

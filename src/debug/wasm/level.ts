@@ -14,7 +14,7 @@ import { formatValue, valueTypeName, WasmProgram } from './program';
 import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
 import { localTypes, SLOT_SIZE } from './values';
-import { DwarfError, ExpressionError, render, type TypedValue, type ValueNode } from './dwarf';
+import { DwarfError, ExpressionError, render, toBytes, type TypedValue, type ValueNode } from './dwarf';
 import { children, DWARF_SCOPES, DwarfFrame, note, StopRenders } from './variables';
 
 /** Frame ids of Wasm frames start here; a kernel frame's id is its thread id. */
@@ -398,22 +398,52 @@ export class WasmLevel {
    */
   async setDwarfVariable(client: GdbClient, stop: WasmStop, container: WasmScope, name: string, text: string): Promise<string> {
     const { frame, node } = await this.dwarfNode(client, stop, container, name);
-    return this.assign(client, frame, node.object, name, text);
+    return this.assign(client, stop, frame, node.object, name, text);
   }
 
   /** setExpression: what C expression `target` designates in Wasm frame `depth` takes the value of `text`. */
   async setDwarfExpression(client: GdbClient, stop: WasmStop, depth: number, target: string, text: string): Promise<string> {
     const frame = await this.dwarfFrame(client, stop, depth);
     if (typeof frame === 'string') throw new Error(frame);
-    return this.assign(client, frame, await expression(() => frame.object(target)), target, text);
+    return this.assign(client, stop, frame, await expression(() => frame.object(target)), target, text);
   }
 
-  private async assign(client: GdbClient, frame: DwarfFrame, target: TypedValue, name: string, text: string): Promise<string> {
+  private async assign(client: GdbClient, stop: WasmStop, frame: DwarfFrame, target: TypedValue, name: string, text: string): Promise<string> {
     const write = await expression(() => frame.assignment(target, text));
-    // The probe copied the local into a value slot: the running code never reads that copy back.
-    if (write.kind === 'local') throw new Error(`${name} lives in Wasm local ${write.index}, which the debugger only sees a copy of: it cannot be changed`);
-    await this.writeLinearMemory(client, write.address, write.bytes);
-    return (await render(name, target, frame.access)).value;
+    if (write.kind === 'memory') {
+      await this.writeLinearMemory(client, write.address, write.bytes);
+      return (await render(name, target, frame.access)).value;
+    }
+    await this.writeLocal(client, stop, frame.depth, name, write.index, write.value);
+    // Read back from the slot: the same bytes the variable had, now holding the local's new value.
+    const access = await this.frameAccess(client, stop, frame.depth);
+    const size = target.place.kind === 'bytes' ? target.place.bytes.length : 0;
+    return (await render(name, { type: target.type, place: { kind: 'bytes', bytes: toBytes(access.local(write.index)!, size), local: write.index } }, access)).value;
+  }
+
+  /**
+   * Sets Wasm local `index` of frame `depth` (mailbox v4): its value slot takes the new bits and
+   * `locals_written` is set, so that when the stop ends the probe answers 1 and the function
+   * reloads its captured locals from their slots. Only the frame the stop is in reloads: a
+   * caller reads its locals again only after its callee returns, and no probe tells it then.
+   */
+  private async writeLocal(client: GdbClient, stop: WasmStop, depth: number, name: string, index: number, value: bigint): Promise<void> {
+    const m = stop.mailbox;
+    const frames = await this.frames(client, stop);
+    const site = frames[depth] && this.program.site(frames[depth].site);
+    const why = localWriteProblem(m, stop, depth, frames.length, site?.kind);
+    if (why) throw new Error(`${name} lives in Wasm local ${index} ${why}`);
+    const captured = this.program.capturedLocals(this.program.site(frames[depth].entrySite)!.funcIndex);
+    const slot = captured.findIndex((l) => l.index === index);
+    if (slot < 0) throw new Error(`${name} lives in Wasm local ${index}, which this function does not capture: it cannot be changed`);
+    const wide = captured[slot].type === 0x7e || captured[slot].type === 0x7c;
+    const bits = Buffer.alloc(wide ? 8 : 4);
+    if (wide) bits.writeBigUInt64LE(BigInt.asUintN(64, value));
+    else bits.writeUInt32LE(Number(BigInt.asUintN(32, value)));
+    await client.writeMemory(m.values + BigInt(depth * this.program.values.rowSize + slot * SLOT_SIZE), bits);
+    await client.writeMemory(this.mailboxAddress + BigInt(OFFSET.localsWritten), Buffer.from([1, 0, 0, 0]));
+    stop.locals?.delete(depth);
+    this.memoryWritten();
   }
 
   /** Writes bytes into linear memory at an app address. */
@@ -464,6 +494,20 @@ export class WasmLevel {
     const where = site ? ` after ${this.program.location(site).name}` : '';
     return { exceptionId: trapName(m.trapCode), description: `Wasm trap: ${trapName(m.trapCode)}${where}`, breakMode: 'always' };
   }
+}
+
+/**
+ * Why a Wasm local of frame `depth` (0 = outermost) cannot be set at this stop, as the end of a
+ * sentence naming it; undefined when it can: the frame must be the one the probe stopped in, at a
+ * statement or its entry (the function goes on and reloads its locals), stored in the shadow stack.
+ */
+function localWriteProblem(m: Mailbox, stop: WasmStop, depth: number, stored: number, kind: string | undefined): string | undefined {
+  if (stopReason(m) === 'trap') return 'of a function that trapped: it does not go on';
+  if (stop.watch) return 'and the stop is a data breakpoint\'s, inside an instruction: step to a statement first';
+  if (depth < stored - 1) return 'of a caller\'s frame: set it when that frame is on top';
+  if (m.depth > m.frameCapacity) return `of a frame deeper than the ${m.frameCapacity} that have value slots of their own`;
+  if (kind === 'exit') return 'and the function is returning: its locals are no longer read';
+  return undefined;
 }
 
 /** The stop's StopRenders, made on first use. */

@@ -1,17 +1,17 @@
 // The kernel's debug mailbox (UNIWASM_DEBUG) as the debugger reads and writes it: layout, bitmap, step words, trap names.
 /**
  * The kernel's debug mailbox (`UNIWASM_DEBUG`, kernel/runtime/src/debug.rs) as the adapter reads
- * and writes it through the gdbstub: a 112-byte little-endian #[repr(C)] struct, the shadow call
+ * and writes it through the gdbstub: a 120-byte little-endian #[repr(C)] struct, the shadow call
  * stack it points at, and the breakpoint bitmap. Layout and values: docs/DEBUGGING.md.
  */
 
-export const MAILBOX_SIZE = 112;
+export const MAILBOX_SIZE = 120;
 export const MAILBOX_MAGIC = 0x4244_5755;
-export const MAILBOX_VERSION = 3;
+export const MAILBOX_VERSION = 4;
 export const FRAME_SIZE = 8;
 
 /** Byte offsets of the fields the adapter writes, and of memory_base, which it watches. */
-export const OFFSET = { stepMode: 40, stepDepth: 44, memoryBase: 56 } as const;
+export const OFFSET = { stepMode: 40, stepDepth: 44, memoryBase: 56, localsWritten: 112 } as const;
 
 export const STEP_MODE = { run: 0, into: 1, over: 2, out: 3, pause: 4 } as const;
 export type StepMode = keyof typeof STEP_MODE;

@@ -1,5 +1,5 @@
 // The instrumented module's value slots: which Wasm locals each function captures, their memory, and the code that stores them.
-import { ByteReader, type ByteWriter } from './bytes';
+import { ByteReader, ByteWriter } from './bytes';
 import { OP } from './instructions';
 import { functionType, SECTION, type FunctionBody, type WasmModule } from './module';
 
@@ -87,7 +87,14 @@ export class FrameSlots {
   readonly rowLocal: number;
   private readonly slotOf = new Map<number, number>();
 
-  constructor(private readonly slots: ValueSlots, private readonly locals: CapturedLocal[], localCount: number, private readonly paramCount: number) {
+  constructor(
+    private readonly slots: ValueSlots,
+    private readonly locals: CapturedLocal[],
+    localCount: number,
+    private readonly paramCount: number,
+    /** The function that answers this function's slots (`reloadBody`), by index in the rewritten module; undefined when it captures nothing. */
+    private readonly reloader?: number,
+  ) {
     this.rowLocal = localCount;
     locals.forEach((l, slot) => this.slotOf.set(l.index, slot));
   }
@@ -120,19 +127,63 @@ export class FrameSlots {
     if (this.slotOf.has(index)) this.store(w, index);
   }
 
+  /**
+   * After a probe that can stop, whose answer is on the stack: when it is 1 (the debugger wrote
+   * a slot of this frame at the stop, mailbox v4), every captured local is reloaded from its slot
+   * (the reloader answers them all, the last on top). A function that captures nothing drops the answer.
+   */
+  afterStop(w: ByteWriter): void {
+    if (!this.captures) {
+      w.byte(OP.drop);
+      return;
+    }
+    w.byte(OP.if).byte(0x40).byte(OP.localGet).u32(this.rowLocal).byte(OP.call).u32(this.reloader!);
+    for (const l of [...this.locals].reverse()) w.byte(OP.localSet).u32(l.index);
+    w.byte(OP.end);
+  }
+
   private store(w: ByteWriter, index: number): void {
     const slot = this.slotOf.get(index)!;
-    const { opcode, align } = STORES[this.locals[slot].type];
-    w.byte(OP.localGet).u32(this.rowLocal).byte(OP.localGet).u32(index).byte(opcode);
-    // memarg: bit 6 of the alignment field says a memory index follows (multi-memory).
-    const memory = this.slots.memory!;
-    if (memory === 0) w.u32(align);
-    else w.u32(align | 0x40).u32(memory);
-    w.u32(slot * SLOT_SIZE);
+    w.byte(OP.localGet).u32(this.rowLocal).byte(OP.localGet).u32(index);
+    slotAccess(w, STORES[this.locals[slot].type], this.slots.memory!, slot);
   }
 }
 
-/** The store of each numeric type: i32.store, i64.store, f32.store, f64.store with natural alignment (log2). */
-const STORES: Record<number, { opcode: number; align: number }> = {
+/**
+ * The body of a function's reloader, of type `(i32 row) -> (the captured locals' types)`: the
+ * row's slots, in slot order. One per capturing function, so that each statement site carries a
+ * call and the `local.set`s, not every load.
+ */
+export function reloadBody(slots: ValueSlots, locals: CapturedLocal[]): Uint8Array {
+  const w = new ByteWriter().u32(0);
+  locals.forEach((l, slot) => {
+    w.byte(OP.localGet).u32(0);
+    slotAccess(w, LOADS[l.type], slots.memory!, slot);
+  });
+  w.byte(OP.end);
+  return w.toBytes();
+}
+
+/** A load or store of `slot` of a row: its opcode and memarg (bit 6 of the alignment field says a memory index follows: multi-memory). */
+function slotAccess(w: ByteWriter, { opcode, align }: Access, memory: number, slot: number): void {
+  w.byte(opcode);
+  if (memory === 0) w.u32(align);
+  else w.u32(align | 0x40).u32(memory);
+  w.u32(slot * SLOT_SIZE);
+}
+
+interface Access {
+  opcode: number;
+  /** log2 of the natural alignment. */
+  align: number;
+}
+
+/** The store of each numeric type: i32.store, i64.store, f32.store, f64.store with natural alignment. */
+const STORES: Record<number, Access> = {
   0x7f: { opcode: 0x36, align: 2 }, 0x7e: { opcode: 0x37, align: 3 }, 0x7d: { opcode: 0x38, align: 2 }, 0x7c: { opcode: 0x39, align: 3 },
+};
+
+/** The load of each: i32.load, i64.load, f32.load, f64.load. */
+const LOADS: Record<number, Access> = {
+  0x7f: { opcode: 0x28, align: 2 }, 0x7e: { opcode: 0x29, align: 3 }, 0x7d: { opcode: 0x2a, align: 2 }, 0x7c: { opcode: 0x2b, align: 3 },
 };

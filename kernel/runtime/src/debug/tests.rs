@@ -333,3 +333,34 @@ fn frames_deeper_than_the_capacity_share_the_last_row() {
     assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot) >> 1, FRAME_CAPACITY);
     assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot) >> 1, FRAME_CAPACITY);
 }
+
+#[test]
+fn a_stop_whose_debugger_wrote_a_value_slot_answers_1_once_and_clears_the_flag() {
+    // The debugger writes a slot (sets `locals_written`) at the first and third stops only.
+    let mut stop = 0;
+    let (port, _) = port_with(7, move |m| {
+        stop += 1;
+        m.locals_written = (stop != 2) as u32;
+        m.step_mode = STEP_INTO;
+    });
+    port.set_up(0);
+    set_breakpoint(&port, 0);
+    assert_eq!(port.probe(site(0, KIND_ENTRY), no_snapshot), 0 << 1 | 1);
+    assert_eq!(port.probe(site(0, KIND_ENTRY_STOP), no_snapshot), 1);
+    assert_eq!(mailbox(&port).locals_written, 0);
+    assert_eq!(port.probe(site(1, KIND_STATEMENT), no_snapshot), 0);
+    assert_eq!(port.probe(site(2, KIND_STATEMENT), no_snapshot), 1);
+    assert_eq!(mailbox(&port).locals_written, 0);
+}
+
+#[test]
+fn without_a_stop_the_probe_answers_0_and_leaves_the_flag_alone() {
+    let (port, stops) = debugged(7, 0, &[]);
+    port.probe(site(0, KIND_ENTRY), no_snapshot);
+    // SAFETY: leaked mailbox, no reference held by the probe between calls.
+    unsafe { (*port.mailbox).locals_written = 1 };
+    assert_eq!(port.probe(site(1, KIND_STATEMENT), no_snapshot), 0);
+    assert_eq!(port.probe(site(2, KIND_EXIT), no_snapshot), 0);
+    assert!(stops.borrow().is_empty());
+    assert_eq!(mailbox(&port).locals_written, 1);
+}

@@ -11,7 +11,7 @@ import { TypeTable, type CType } from './types';
 export { DwarfError } from './info';
 export { NotAvailable, type FrameAccess } from './expression';
 export { typeName, type CType } from './types';
-export { locate, render, renderVariable, type TypedValue, type ValueNode } from './values';
+export { locate, render, renderVariable, toBytes, type TypedValue, type ValueNode } from './values';
 export { evaluateExpression, evaluateValue, ExpressionError, scopeVariables, setValue, type ExpressionScope, type Write } from './cexpr';
 
 /** A variable in scope at a code offset, pinned to that offset's location. */

@@ -19,7 +19,7 @@ const noReference = () => 0;
 function kernelSymbols(): ElfSymbols {
   const dir = scratchDir();
   writeFileSync(join(dir, 'k.c'), `
-    struct mailbox { unsigned char bytes[112]; };
+    struct mailbox { unsigned char bytes[120]; };
     struct mailbox UNIWASM_DEBUG;
     __attribute__((noinline)) void uniwasm_debug_trap(void) { __asm__ volatile("" ::: "memory"); }
     int main(void) { uniwasm_debug_trap(); return UNIWASM_DEBUG.bytes[0]; }
@@ -161,13 +161,16 @@ test('WasmLevel: the ready stop writes breakpoints and step mode; a stop becomes
   assert.equal(rooted.sourcePath('/abs/prog.c'), '/abs/prog.c');
 });
 
-test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setVariable, a setExpression or a memory write they show the new value', async () => {
+/** The Wasm level of FACT_C built at `optimize` -g, on a kernel ELF's symbols, with an empty guest memory. */
+function factLevel(optimize: string): { mailboxAt: bigint; program: WasmProgram; wasm: WasmLevel; memory: Memory } {
   const symbols = kernelSymbols();
-  const mailboxAt = symbols.lookup('UNIWASM_DEBUG')[0].address;
+  const program = new WasmProgram(clangWasm(FACT_C, [optimize, '-g']));
+  return { mailboxAt: symbols.lookup('UNIWASM_DEBUG')[0].address, program, wasm: new WasmLevel(program, symbols, scratchDir()), memory: new Memory() };
+}
+
+test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setVariable, a setExpression or a memory write they show the new value', async () => {
   // DWARF's capture: fact's params and its frame base (-O0 keeps r and i in linear memory).
-  const program = new WasmProgram(clangWasm(FACT_C, ['-O0', '-g']));
-  const wasm = new WasmLevel(program, symbols, scratchDir());
-  const memory = new Memory();
+  const { mailboxAt, program, wasm, memory } = factLevel('-O0');
   let reads = 0;
   const client = { ...memory.client(), readMemory: (address: bigint, length: number) => (reads++, memory.read(address, length)) } as unknown as GdbClient;
 
@@ -212,4 +215,34 @@ test('WasmLevel: a stop\'s DWARF rows are read from the guest once; after a setV
   wasm.stop = { mailbox: wasm.stop.mailbox };
   await shown();
   assert.ok(reads > 0, 'a new stop reads its rows');
+});
+
+test('WasmLevel: setting a variable in a Wasm local writes its value slot and locals_written; a caller\'s is refused', async () => {
+  // At -O2, fact's `n` is Wasm local 0 at its entry.
+  const { mailboxAt, program, wasm, memory } = factLevel('-O2');
+  const client = memory.client() as unknown as GdbClient;
+  const [fact] = program.functionsNamed('fact');
+  const entry = program.entrySite(fact)!.site;
+  // Two frames of fact, both at the entry (as a recursion would be), n = 5 in the top one's slot 0 and 6 in the caller's.
+  const frames = Buffer.alloc(16);
+  for (const at of [0, 4, 8, 12]) frames.writeUInt32LE(entry, at);
+  memory.write(READY.frames!, frames);
+  const { rowSize } = program.values;
+  const slot = program.capturedLocals(fact).findIndex((l) => l.index === 0);
+  assert.ok(slot >= 0, 'n (local 0) is captured');
+  const values = Buffer.alloc(2 * rowSize);
+  values.writeUInt32LE(6, slot * 8);
+  values.writeUInt32LE(5, rowSize + slot * 8);
+  memory.write(0x50_0000n, values);
+  memory.write(mailboxAt, mailboxBytes({ ...READY, siteCount: program.sites.length, reason: 2, depth: 2, values: 0x50_0000n, valuesSize: BigInt(1025 * rowSize) }));
+  wasm.stop = { mailbox: await wasm.read(client) };
+
+  const args = (depth: number) => ({ kind: 'dwarfScope', depth, which: 'args' } as const);
+  assert.equal(await wasm.setDwarfVariable(client, wasm.stop, args(1), 'n', '2 * 21'), '42');
+  assert.equal(memory.read(0x50_0000n + BigInt(rowSize + slot * 8), 4).readUInt32LE(0), 42, 'the top frame\'s slot');
+  assert.equal(memory.read(mailboxAt + 112n, 4).readUInt32LE(0), 1, 'locals_written');
+  const shown = await wasm.variables(client, wasm.stop, args(1), noReference);
+  assert.equal(shown.find((v) => v.name === 'n')?.value, '42', 'read back');
+  await assert.rejects(wasm.setDwarfExpression(client, wasm.stop, 0, 'n', '1'), /n lives in Wasm local 0 of a caller's frame: set it when that frame is on top/);
+  assert.equal(memory.read(0x50_0000n + BigInt(slot * 8), 4).readUInt32LE(0), 6, 'the caller\'s slot unchanged');
 });

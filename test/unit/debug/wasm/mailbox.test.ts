@@ -17,12 +17,13 @@ test('mailbox: every field at its offset; problems named', () => {
   assert.deepEqual([m.memoryBase, m.memorySize, m.globalCount, m.inWasm, m.globals, m.stops], [0x40_0000n, 0x2_0000n, 1, true, 0x22_0000n, 12n]);
   assert.deepEqual([m.values, m.valuesSize], [0x50_0000n, 0x5_0000n]);
   assert.equal(storedFrames(m), 1024, 'deeper frames are counted, not stored');
-  assert.throws(() => decodeMailbox(Buffer.alloc(111)), /112 bytes/);
+  assert.throws(() => decodeMailbox(Buffer.alloc(119)), /120 bytes/);
 
   assert.equal(mailboxProblem(m, 17), undefined);
   assert.match(mailboxProblem(decodeMailbox(mailboxBytes({})), 17)!, /not set up/);
-  assert.match(mailboxProblem({ ...m, version: 1 }, 17)!, /version 1; this adapter reads version 3/);
-  assert.match(mailboxProblem({ ...m, version: 2 }, 17)!, /version 2; this adapter reads version 3/, 'version 2 knows no MEMORY_GROWN');
+  assert.match(mailboxProblem({ ...m, version: 1 }, 17)!, /version 1; this adapter reads version 4/);
+  assert.match(mailboxProblem({ ...m, version: 2 }, 17)!, /version 2; this adapter reads version 4/, 'version 2 knows no MEMORY_GROWN');
+  assert.match(mailboxProblem({ ...m, version: 3 }, 17)!, /version 3; this adapter reads version 4/, 'version 3 never answers locals_written');
   assert.match(mailboxProblem(m, 18)!, /17 probe sites, the instrumented module has 18/);
   assert.equal(trapName(1), 'out-of-bounds memory access');
   assert.equal(trapName(0xffff_ffff), 'host function failed');

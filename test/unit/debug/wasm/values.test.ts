@@ -37,12 +37,19 @@ const snapshot = () => {
   }
   stops.push(rows);
 };
+// The debugger's writes: at stop number "stop", slot "slot" of the top frame's row takes i64 "value", and the probe answers 1 (locals_written).
+const writeAt = (stop) => {
+  const writes = (plan.writes ?? []).filter((w) => w.stop === stop);
+  for (const w of writes) new DataView(values.buffer).setBigUint64((depth - 1) * plan.rowSize + w.slot * 8, BigInt(w.value), true);
+  return writes.length ? 1 : 0;
+};
 const probe = (site) => {
   const kind = site & 3, index = site >>> 2;
   if (kind === 0) { depth++; return (Math.min(depth, 1025) - 1) << 1 | (stopAt.has(index) ? 1 : 0); }
-  if (kind === 3 || (kind !== 0 && stopAt.has(index))) snapshot();
+  let answer = 0;
+  if (kind === 3 || (kind !== 0 && stopAt.has(index))) { snapshot(); answer = writeAt(stops.length - 1); }
   if (kind === 1) depth--;
-  return 0;
+  return answer;
 };
 WebAssembly.instantiate(bytes, { 'uniwasm:debug': { probe } }).then(({ instance }) => {
   values = instance.exports['${VALUES_EXPORT}'];
@@ -57,11 +64,18 @@ interface Run {
   stops: string[][][];
 }
 
-function runWithSlots(result: InstrumentResult, stopAt: number[], calls: (string | number)[][]): Run {
+/** A write of the debugger at stop number `stop` (from 0): slot `slot` of the top frame takes `value`. */
+interface SlotWrite {
+  stop: number;
+  slot: number;
+  value: number;
+}
+
+function runWithSlots(result: InstrumentResult, stopAt: number[], calls: (string | number)[][], writes: SlotWrite[] = []): Run {
   const dir = scratchDir();
   writeFileSync(join(dir, 'm.wasm'), result.module);
   writeFileSync(join(dir, 'runner.js'), RUNNER);
-  const plan = JSON.stringify({ stopAt, calls, rowSize: result.values.rowSize });
+  const plan = JSON.stringify({ stopAt, calls, rowSize: result.values.rowSize, writes });
   return JSON.parse(execFileSync(NODE24, [join(dir, 'runner.js'), join(dir, 'm.wasm'), plan], { encoding: 'utf8' }));
 }
 
@@ -125,6 +139,29 @@ test('recursion: each frame its own row; params at the entry stop, locals as las
   });
   // The second call reuses rows 0 and 1: its entry stops show zeros, not fact(3)'s values.
   assert.deepEqual(run.stops[5].map((row) => local(result, fact, row, 1)), ['1', '0']);
+});
+
+const DOUBLE_PLUS = `(module
+  (func $f (export "f") (param $n i32) (result i32) (local $x i32) (local $y f64)
+    (local.set $x (i32.mul (local.get $n) (i32.const 2)))
+    (local.set $y (f64.const 0.5))
+    (block)
+    (i32.add (i32.add (local.get $x) (local.get $n)) (i32.trunc_f64_s (local.get $y)))))`;
+
+test('a stop whose probe answers 1 reloads the frame\'s captured locals from their slots, one answering 0 does not', () => {
+  const result = instrument(wat(DOUBLE_PLUS));
+  validateBoth(result.module);
+  const entry = entryIndex(result, 'f');
+  // Without DWARF the statement after `(block)` is the last statement site: there x = 2n.
+  const afterBlock = result.sites.filter((s) => s.kind === 'statement' && s.function === 'f').at(-1)!.index;
+  const stopAt = [entry, afterBlock];
+  assert.deepEqual(runWithSlots(result, stopAt, [['f', 5]]).results, ['15']);
+  // n = 7 at the entry stop: x = 14, 14 + 7.
+  assert.deepEqual(runWithSlots(result, stopAt, [['f', 5]], [{ stop: 0, slot: 0, value: 7 }]).results, ['21']);
+  // x = 100 at the statement: 100 + 5; y's slot written with 3.0's bits: + 3.
+  const three = Number(new BigUint64Array(new Float64Array([3]).buffer)[0]);
+  assert.deepEqual(runWithSlots(result, stopAt, [['f', 5]], [{ stop: 1, slot: 1, value: 100 }]).results, ['105']);
+  assert.deepEqual(runWithSlots(result, stopAt, [['f', 5]], [{ stop: 1, slot: 2, value: three }]).results, ['18']);
 });
 
 test('a chosen capture, and a module without memory whose slots get memory 0', () => {
