@@ -42,7 +42,11 @@ export class UniwasmDebugSession extends LoggingDebugSession {
     this.setDebuggerColumnsStartAt1(true);
     // A stop may happen while the request that caused it is still being answered; DAP wants the
     // response first, so stopped events go out on the next turn.
-    this.debugger.on('stopped', (stop) => setImmediate(() => this.sendEvent(stoppedEvent(stop))));
+    // Variables references hold only while stopped (DAP): each stop starts afresh, so they do not pile up over a session.
+    this.debugger.on('stopped', (stop) => {
+      this.variables.reset();
+      setImmediate(() => this.sendEvent(stoppedEvent(stop)));
+    });
     this.debugger.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
     this.debugger.on('ended', () => this.sendEvent(new TerminatedEvent()));
   }

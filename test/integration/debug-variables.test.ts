@@ -94,6 +94,8 @@ test('the demo\'s handle-bar: arguments, locals and a caller\'s variables from D
     ({ thread, stack } = await stopped);
     assert.equal(stack[0].line, setLine);
     const valueNow = row(await scope(dc, stack[0].id, 'Locals'), 'value');
+    // References start afresh at each stop (this one made fewer than the first stop), not growing over the session.
+    assert.ok(valueNow.variablesReference < value.variablesReference, `${valueNow.variablesReference} < ${value.variablesReference}`);
     assert.equal(valueNow.value, '"hello-vars"', 'a (ptr, len) payload shows as its text');
     const valueMembers = async () => (await dc.variablesRequest({ variablesReference: valueNow.variablesReference })).body.variables;
     assert.equal(row(await valueMembers(), 'len').value, '10');
