@@ -13,7 +13,7 @@ import { WasmWatchpoints } from './watch';
 import { formatValue, valueTypeName, WasmProgram } from './program';
 import { StopFrameAccess, type FrameAccess } from './frameAccess';
 import { functionType } from './module';
-import { localTypes, SLOT_SIZE } from './values';
+import { localTypes, SLOT_SIZE, slotBits } from './values';
 import { DwarfError, ExpressionError, render, toBytes, type TypedValue, type ValueNode } from './dwarf';
 import { children, DWARF_SCOPES, DwarfFrame, note, StopRenders } from './variables';
 
@@ -436,11 +436,10 @@ export class WasmLevel {
     const captured = this.program.capturedLocals(this.program.site(frames[depth].entrySite)!.funcIndex);
     const slot = captured.findIndex((l) => l.index === index);
     if (slot < 0) throw new Error(`${name} lives in Wasm local ${index}, which this function does not capture: it cannot be changed`);
-    const wide = captured[slot].type === 0x7e || captured[slot].type === 0x7c;
-    const bits = Buffer.alloc(wide ? 8 : 4);
-    if (wide) bits.writeBigUInt64LE(BigInt.asUintN(64, value));
-    else bits.writeUInt32LE(Number(BigInt.asUintN(32, value)));
-    await client.writeMemory(m.values + BigInt(depth * this.program.values.rowSize + slot * SLOT_SIZE), bits);
+    const width = slotBits(captured[slot].type);
+    const bits = Buffer.alloc(SLOT_SIZE);
+    bits.writeBigUInt64LE(BigInt.asUintN(width, value));
+    await client.writeMemory(m.values + BigInt(depth * this.program.values.rowSize + slot * SLOT_SIZE), bits.subarray(0, width / 8));
     await client.writeMemory(this.mailboxAddress + BigInt(OFFSET.localsWritten), Buffer.from([1, 0, 0, 0]));
     stop.locals?.delete(depth);
     this.memoryWritten();
@@ -484,7 +483,7 @@ export class WasmLevel {
     if (m.values === 0n || m.valuesSize < end) return `the kernel shows no value slots for this frame (${m.valuesSize} bytes at 0x${m.values.toString(16)})`;
     const row = await client.readMemory(m.values + BigInt(depth * rowSize), captured.length * SLOT_SIZE);
     // i32 and f32 slots were written with 4-byte stores; the upper half is the zero of the row's fill.
-    return new Map(captured.map((l, slot) => [l.index, BigInt.asUintN(l.type === 0x7f || l.type === 0x7d ? 32 : 64, row.readBigUInt64LE(slot * SLOT_SIZE))]));
+    return new Map(captured.map((l, slot) => [l.index, BigInt.asUintN(slotBits(l.type), row.readBigUInt64LE(slot * SLOT_SIZE))]));
   }
 
   exceptionInfo(): ExceptionInfo | undefined {

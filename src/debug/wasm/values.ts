@@ -21,6 +21,11 @@ export const DEFAULT_CAPTURE_LIMIT = 32;
 export const VALUE_ROWS = 1024 + 1;
 export const SLOT_SIZE = 8;
 
+/** The bits of a slot that hold a local of numeric `type`: i32 and f32 are stored with 4-byte stores, i64 and f64 with 8. */
+export function slotBits(type: number): 32 | 64 {
+  return type === 0x7f || type === 0x7d ? 32 : 64;
+}
+
 /** i32, i64, f32, f64: the types a slot holds (vectors and references are not captured). */
 const NUMERIC = new Set([0x7f, 0x7e, 0x7d, 0x7c]);
 
